@@ -1,0 +1,27 @@
+// confab: one binary, several subcommands (serve now; chat, pub, sub, bench later).
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+    // Writes use MSG_NOSIGNAL, but nothing else may kill us on a closed peer either.
+    std::signal(SIGPIPE, SIG_IGN);
+    CLI::App app{"confab: real-time messaging server (WebSocket, telnet) and tools"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "confab 0.1.0");
+    confab::app::Run serve = confab::app::add_serve_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        if (app.got_subcommand("serve")) return serve();
+    } catch (const std::exception& e) {
+        std::cerr << "confab: " << e.what() << "\n";
+        return 1;
+    }
+    return 2;
+}

@@ -1,0 +1,91 @@
+// `confab serve`: flags → ServerConfig → Server.
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "app/commands.hpp"
+#include "core/log.hpp"
+#include "server/config.hpp"
+#include "server/server.hpp"
+
+namespace confab::app {
+
+namespace {
+struct ServeFlags {
+    std::string listen = "127.0.0.1:8080";
+    std::string telnet_listen = "127.0.0.1:3030";
+    unsigned threads = 0;
+    std::string data_dir = "./data";
+    std::string web_root = CONFAB_WEB_ROOT;
+    std::string max_message_size = "1MiB";
+    unsigned send_queue_limit = 256;
+    std::string send_queue_bytes = "4MiB";
+    std::string ping_interval = "30s";
+    std::string pong_timeout = "10s";
+    std::string handshake_timeout = "10s";
+    std::string close_timeout = "5s";
+    std::int64_t max_connections = 100'000;
+    std::string max_line = "4KiB";
+    bool no_deflate = false;
+    std::string log_level = "info";
+};
+
+server::ServerConfig to_config(const ServeFlags& f) {
+    server::ServerConfig c;
+    c.listen = server::parse_host_port(f.listen);
+    if (f.telnet_listen == "off") c.telnet_listen.reset();
+    else c.telnet_listen = server::parse_host_port(f.telnet_listen);
+    c.threads = f.threads;
+    c.data_dir = f.data_dir;
+    c.web_root = f.web_root;
+    c.max_connections = f.max_connections;
+    auto& s = c.session;
+    s.max_message_size = server::parse_size(f.max_message_size);
+    s.outbox.max_messages = f.send_queue_limit;
+    s.outbox.max_bytes = server::parse_size(f.send_queue_bytes);
+    s.ping_interval = server::parse_duration(f.ping_interval);
+    s.pong_timeout = server::parse_duration(f.pong_timeout);
+    s.handshake_timeout = server::parse_duration(f.handshake_timeout);
+    s.close_timeout = server::parse_duration(f.close_timeout);
+    s.max_line_bytes = server::parse_size(f.max_line);
+    s.permessage_deflate = !f.no_deflate;
+    if (s.max_message_size == 0) throw std::invalid_argument("--max-message-size must be positive");
+    if (s.outbox.max_messages == 0) throw std::invalid_argument("--send-queue-limit must be positive");
+    if (s.ping_interval.count() <= 0 || s.pong_timeout.count() <= 0) {
+        throw std::invalid_argument("--ping-interval and --pong-timeout must be positive");
+    }
+    log::Level level;
+    if (!log::parse_level(f.log_level, level)) {
+        throw std::invalid_argument("--log-level must be debug, info, warn, error or off");
+    }
+    log::set_level(level);
+    return c;
+}
+}  // namespace
+
+Run add_serve_command(CLI::App& app) {
+    auto flags = std::make_shared<ServeFlags>();
+    CLI::App* cmd = app.add_subcommand("serve", "Run the server: HTTP + WebSocket, telnet chat, chat page");
+    cmd->add_option("--listen", flags->listen, "HTTP/WebSocket address HOST:PORT (port 0: any free port)")->capture_default_str();
+    cmd->add_option("--telnet-listen", flags->telnet_listen, "telnet chat address HOST:PORT, or 'off'")->capture_default_str();
+    cmd->add_option("--threads", flags->threads, "event loops (one per core); 0 = number of cores")->capture_default_str();
+    cmd->add_option("--data-dir", flags->data_dir, "directory for durable data (created if missing)")->capture_default_str();
+    cmd->add_option("--web-root", flags->web_root, "directory of the chat page's files")->capture_default_str();
+    cmd->add_option("--max-message-size", flags->max_message_size, "largest WebSocket message accepted (after inflation); larger: close 1009")->capture_default_str();
+    cmd->add_option("--send-queue-limit", flags->send_queue_limit, "messages queued per connection before it is closed as a slow consumer (1013)")->capture_default_str();
+    cmd->add_option("--send-queue-bytes", flags->send_queue_bytes, "bytes queued per connection before it is closed as a slow consumer")->capture_default_str();
+    cmd->add_option("--ping-interval", flags->ping_interval, "silence after which the server pings a WebSocket peer (e.g. 30s, 500ms)")->capture_default_str();
+    cmd->add_option("--pong-timeout", flags->pong_timeout, "time a pinged peer has to answer before it is dropped")->capture_default_str();
+    cmd->add_option("--handshake-timeout", flags->handshake_timeout, "time to send a complete HTTP request head (slowloris guard)")->capture_default_str();
+    cmd->add_option("--close-timeout", flags->close_timeout, "time to wait for the peer's Close reply")->capture_default_str();
+    cmd->add_option("--max-connections", flags->max_connections, "open connections (all listeners) before new ones are refused; 0 = no limit")->capture_default_str();
+    cmd->add_option("--max-line", flags->max_line, "longest telnet line")->capture_default_str();
+    cmd->add_flag("--no-deflate", flags->no_deflate, "never negotiate permessage-deflate");
+    cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")->capture_default_str();
+    return [flags] {
+        server::Server server(to_config(*flags));
+        return server.run();
+    };
+}
+
+}  // namespace confab::app

@@ -1,0 +1,213 @@
+#include "http/http_session.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "core/log.hpp"
+#include "http/metrics.hpp"
+#include "http/responses.hpp"
+#include "rooms/room_name.hpp"
+#include "session/echo_endpoint.hpp"
+#include "session/room_endpoint.hpp"
+#include "ws/handshake.hpp"
+
+namespace confab::http {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+constexpr std::string_view kRoomsPrefix = "/ws/rooms/";
+
+std::string_view header(const HttpSession::Request& req, bhttp::field f) {
+    auto it = req.find(f);
+    return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+}
+}  // namespace
+
+HttpSession::HttpSession(net::Connection& conn, const session::SessionContext& ctx,
+                         const StaticFiles& files)
+    : conn_(conn), ctx_(ctx), files_(files) {}
+
+void HttpSession::on_start() {
+    new_parser();
+    deadline_ = net::Clock::now() + ctx_.config.handshake_timeout;
+    idle_ = false;  // a new connection must send its first request head in time
+}
+
+void HttpSession::new_parser() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(ctx_.config.max_request_header));
+    parser_->body_limit(ctx_.config.max_request_body);
+    parser_->eager(true);
+}
+
+void HttpSession::on_data(std::span<std::uint8_t> bytes) {
+    if (done_) return;
+    if (idle_) {
+        idle_ = false;
+        deadline_ = net::Clock::now() + ctx_.config.handshake_timeout;
+    }
+    std::string_view input(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    std::string joined;  // an incomplete head from earlier, plus these bytes
+    if (!buffer_.empty()) {
+        joined = std::move(buffer_);
+        buffer_.clear();
+        joined.append(input);
+        input = joined;
+    }
+    std::size_t used_total = 0;
+    while (used_total < input.size()) {
+        auto used = parse(input.substr(used_total));
+        if (!used) return;  // done_: input belongs to someone else now, or we are closing
+        if (*used == 0) break;
+        used_total += *used;
+    }
+    // Keep only what Beast has not consumed (an incomplete head).
+    buffer_.assign(input.substr(used_total));
+}
+
+std::optional<std::size_t> HttpSession::parse(std::string_view data) {
+    boost::beast::error_code ec;
+    std::size_t used = parser_->put(boost::asio::buffer(data.data(), data.size()), ec);
+    if (ec == bhttp::error::need_more) return used;
+    if (ec) {
+        if (ec == bhttp::error::header_limit) {
+            fail(431, "request head larger than the limit");
+        } else if (ec == bhttp::error::body_limit) {
+            fail(413, "request body larger than the limit");
+        } else {
+            fail(400, "malformed HTTP request: " + ec.message());
+        }
+        return std::nullopt;
+    }
+    if (!parser_->is_done()) return used;
+    Request req = parser_->release();
+    new_parser();
+    // What follows this request: for an upgrade it is the first WebSocket bytes.
+    after_request_ = data.substr(used);  // an upgrade hands these to the endpoint
+    handle(req);
+    if (done_) return std::nullopt;
+    idle_ = true;
+    deadline_ = net::Clock::now() + ctx_.config.keepalive_idle;
+    return used;
+}
+
+void HttpSession::handle(Request& req) {
+    std::string_view target(req.target().data(), req.target().size());
+    std::string_view path = target.substr(0, target.find('?'));
+    if (path.starts_with("/ws/") || path == "/ws") return handle_upgrade(req, path);
+    bool keep = req.keep_alive();
+    auto ka = keep ? KeepAlive::Yes : KeepAlive::No;
+    if (path == "/healthz") {
+        if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+            return respond(make_problem(405, "use GET", ka, {{"Allow", "GET, HEAD"}}), keep);
+        }
+        return respond(make_response(200, "application/json", R"({"status":"ok"})", ka, {},
+                                     req.method() == bhttp::verb::head ? BodyMode::HeadersOnly : BodyMode::Full),
+                       keep);
+    }
+    if (path == "/metrics") {
+        if (req.method() != bhttp::verb::get) {
+            return respond(make_problem(405, "use GET", ka, {{"Allow", "GET"}}), keep);
+        }
+        return respond(make_response(200, "text/plain; version=0.0.4", render_metrics(ctx_), ka), keep);
+    }
+    serve_static(req, path);
+}
+
+void HttpSession::serve_static(Request& req, std::string_view path) {
+    bool keep = req.keep_alive();
+    auto ka = keep ? KeepAlive::Yes : KeepAlive::No;
+    const StaticFiles::File* file = files_.find(path);
+    if (!file) return respond(make_problem(404, "no such resource", ka), keep);
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+        return respond(make_problem(405, "static files accept GET and HEAD", ka, {{"Allow", "GET, HEAD"}}), keep);
+    }
+    HeaderList extra = {{"ETag", file->etag}, {"Cache-Control", "no-cache"}};
+    if (header(req, bhttp::field::if_none_match) == file->etag) {
+        return respond(make_response(304, "", "", ka, extra), keep);
+    }
+    auto mode = req.method() == bhttp::verb::head ? BodyMode::HeadersOnly : BodyMode::Full;
+    respond(make_response(200, file->content_type, file->body, ka, extra, mode), keep);
+}
+
+void HttpSession::handle_upgrade(Request& req, std::string_view path) {
+    std::string room;
+    if (path.starts_with(kRoomsPrefix)) {
+        room = std::string(path.substr(kRoomsPrefix.size()));
+        if (!rooms::is_valid_room_name(room)) {
+            return fail(400, "invalid room name: use 1-128 of [A-Za-z0-9._:-/]");
+        }
+    } else if (path != "/ws/echo") {
+        return fail(404, "no WebSocket endpoint at this path");
+    }
+    ws::UpgradeRequest up{
+        .method = std::string_view(req.method_string().data(), req.method_string().size()),
+        .http_version = req.version(),
+        .upgrade = header(req, bhttp::field::upgrade),
+        .connection = header(req, bhttp::field::connection),
+        .key = header(req, bhttp::field::sec_websocket_key),
+        .version = header(req, bhttp::field::sec_websocket_version),
+        .extensions = header(req, bhttp::field::sec_websocket_extensions),
+    };
+    ws::UpgradeDecision decision = ws::check_upgrade(up, ctx_.config.permessage_deflate);
+    if (decision.status != 101) {
+        log::info("http {} {}: refused upgrade on {}: {}", conn_.id(), conn_.peer(), path, decision.error);
+        done_ = true;
+        HeaderList extra = {};
+        if (decision.status == 426) extra = {{"Sec-WebSocket-Version", "13"}, {"Upgrade", "websocket"}};
+        if (decision.status == 405) extra = {{"Allow", "GET"}};
+        conn_.send(make_problem(decision.status, decision.error, KeepAlive::No, extra));
+        conn_.close_after_flush();
+        return;
+    }
+    std::optional<ws::DeflateParams> deflate;
+    std::string ext;
+    if (decision.deflate) {
+        deflate = decision.deflate->params;
+        ext = decision.deflate->response_header;
+    }
+    std::string accept = decision.accept;
+    if (ext.empty()) {
+        conn_.send(make_response(101, "", "", KeepAlive::Yes,
+                                 {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", accept}}));
+    } else {
+        conn_.send(make_response(101, "", "", KeepAlive::Yes,
+                                 {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", accept},
+                                  {"Sec-WebSocket-Extensions", ext}}));
+    }
+    std::unique_ptr<net::ConnectionHandler> next;
+    if (room.empty()) {
+        next = std::make_unique<session::EchoEndpoint>(conn_, ctx_.config, ctx_.shard.stats(), deflate);
+    } else {
+        next = std::make_unique<session::RoomEndpoint>(conn_, ctx_, deflate, std::move(room));
+    }
+    done_ = true;
+    conn_.replace_handler(std::move(next), std::string(after_request_));
+}
+
+void HttpSession::respond(FrameRef response, bool keep_alive) {
+    conn_.send(std::move(response));
+    if (!keep_alive) {
+        done_ = true;
+        conn_.close_after_flush();
+    }
+}
+
+void HttpSession::fail(int status, std::string_view detail) {
+    log::info("http {} {}: {} {}", conn_.id(), conn_.peer(), status, detail);
+    done_ = true;
+    conn_.send(make_problem(status, detail, KeepAlive::No));
+    conn_.close_after_flush();
+}
+
+void HttpSession::on_tick(net::Clock::time_point now) {
+    if (done_ || now < deadline_) return;
+    if (idle_) {
+        conn_.close_now();  // an idle keep-alive connection: nothing to say
+    } else {
+        fail(408, "request head not received in time");
+    }
+}
+
+}  // namespace confab::http

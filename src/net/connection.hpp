@@ -1,0 +1,105 @@
+// Connection: one accepted TCP socket on one loop, with its outbox and its protocol handler.
+// Loop thread only. Reads wait for readiness and then recv() into the loop's shared buffer,
+// so an idle connection holds no read buffer. Writes are corked: frames queued during a turn
+// leave in one sendmsg() at the end of the turn; writability is awaited only after a short
+// write. Lifetime: shared_ptr held by pending I/O waits and the loop's flush list; the loop's
+// registry holds a raw pointer until close.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/shared_frame.hpp"
+#include "net/connection_handler.hpp"
+#include "net/outbox.hpp"
+
+namespace confab::net {
+
+class EventLoop;
+
+// Counts open connections across all loops against --max-connections.
+struct ConnectionGauge {
+    std::atomic<std::int64_t> open{0};
+    std::int64_t limit = 0;  // 0: unlimited
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    using Socket = boost::asio::ip::tcp::socket;
+
+    Connection(EventLoop& loop, Socket socket, OutboxLimits limits, std::uint64_t id,
+               ConnectionGauge* gauge);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // Installs the first handler and starts reading.
+    void start(std::unique_ptr<ConnectionHandler> handler);
+
+    std::uint64_t id() const { return id_; }
+    EventLoop& loop() { return loop_; }
+    const std::string& peer() const { return peer_; }
+    bool is_open() const { return !closed_ && !close_when_flushed_; }
+
+    // Queues a data frame for this turn's flush; Overflow means the outbox limit was hit and
+    // nothing was queued: the caller applies its policy (drop, or close as a slow consumer).
+    PushResult send(FrameRef frame);
+    // Queues a control frame; never refused, written ahead of queued data.
+    void send_control(FrameRef frame);
+    void drop_unstarted_data() { outbox_.drop_unstarted_data(); }
+    const Outbox& outbox() const { return outbox_; }
+
+    // Swaps in the protocol handler for an upgraded connection once the current on_data call
+    // returns, then feeds it `leftover` (bytes that followed the upgrade request).
+    void replace_handler(std::unique_ptr<ConnectionHandler> next, std::string leftover);
+
+    // Writes what is queued, sends FIN, discards input until the peer's EOF or `linger`
+    // passes, then closes. Idempotent.
+    void close_after_flush(Clock::duration linger = std::chrono::seconds(2));
+    // Closes now; queued output is dropped. Idempotent.
+    void close_now();
+
+    // Server shutdown: lets the handler say goodbye (e.g. WebSocket Close 1001).
+    void shutdown() {
+        if (!closed_ && handler_) handler_->on_shutdown();
+    }
+
+    // Loop internals.
+    void flush();
+    void tick(Clock::time_point now);
+    std::size_t registry_index = 0;
+
+private:
+    void mark_dirty();
+    void wait_readable();
+    void on_readable();
+    void wait_writable();
+    void on_eof();
+    void start_draining();
+    void apply_pending_handler();
+    void finish_close();
+
+    EventLoop& loop_;
+    Socket socket_;
+    Outbox outbox_;
+    std::unique_ptr<ConnectionHandler> handler_;
+    std::unique_ptr<ConnectionHandler> next_handler_;
+    std::string leftover_;
+    ConnectionGauge* gauge_;
+    std::uint64_t id_;
+    std::string peer_;
+    Clock::time_point drain_deadline_{};
+    Clock::duration linger_{};
+    bool flush_scheduled_ = false;
+    bool waiting_writable_ = false;
+    bool close_when_flushed_ = false;
+    bool draining_ = false;  // FIN sent; input is discarded
+    bool closed_ = false;
+    bool in_on_data_ = false;
+};
+
+}  // namespace confab::net

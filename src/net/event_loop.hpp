@@ -1,0 +1,84 @@
+// EventLoop: one Asio io_context run by one thread. Connections live on exactly one loop;
+// other threads talk to a loop only through post(). It also corks output: connections that
+// got frames during a loop turn are flushed together once the ready handlers have run.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "net/connection_handler.hpp"
+
+namespace confab::net {
+
+class Connection;
+
+class EventLoop {
+public:
+    explicit EventLoop(unsigned index);
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    unsigned index() const { return index_; }
+    boost::asio::io_context& io() { return io_; }
+
+    // Runs handlers until stop(); call from the loop's own thread.
+    void run();
+    // Any thread.
+    void stop() { io_.stop(); }
+    // Any thread: runs `fn` on this loop.
+    template <typename Fn>
+    void post(Fn&& fn) {
+        boost::asio::post(io_, std::forward<Fn>(fn));
+    }
+    // Loop thread: runs `fn` once after the handlers that are ready now (end of this turn),
+    // before the loop polls again. Used to batch work such as cross-loop fan-out.
+    void at_end_of_turn(std::function<void()> fn);
+
+    // Loop thread: queue `conn` to be flushed at the end of this turn (idempotent per turn).
+    void schedule_flush(std::shared_ptr<Connection> conn);
+
+    // Loop thread: the scratch buffer every connection of this loop reads into.
+    std::span<std::uint8_t> read_buffer() { return {read_buffer_.get(), kReadBufferSize}; }
+
+    // Loop thread: connection registry, for ticks and shutdown.
+    void attach(Connection* conn);
+    void detach(Connection* conn);
+    std::size_t connection_count() const { return connections_.size(); }
+    template <typename Fn>
+    void for_each_connection(Fn&& fn) {
+        // Copy: fn may close (and detach) connections.
+        std::vector<Connection*> snapshot = connections_;
+        for (Connection* c : snapshot) fn(*c);
+    }
+
+    // Loop thread: starts ticking every `period`, calling on_tick on each connection.
+    void start_ticks(std::chrono::milliseconds period);
+
+    static constexpr std::size_t kReadBufferSize = 64 * 1024;
+
+private:
+    void run_end_of_turn();
+    void tick();
+
+    unsigned index_;
+    boost::asio::io_context io_{1};  // one thread runs it: no internal contention
+    std::unique_ptr<std::uint8_t[]> read_buffer_;
+    std::vector<std::shared_ptr<Connection>> dirty_;
+    std::vector<std::function<void()>> end_of_turn_;
+    bool end_of_turn_posted_ = false;
+    std::vector<Connection*> connections_;  // Connection keeps its index here
+    boost::asio::steady_timer tick_timer_;
+    std::chrono::milliseconds tick_period_{1000};
+    bool ticking_ = false;
+};
+
+}  // namespace confab::net

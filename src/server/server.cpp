@@ -1,0 +1,147 @@
+#include "server/server.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/log.hpp"
+#include "http/http_session.hpp"
+#include "http/responses.hpp"
+#include "session/telnet_session.hpp"
+
+namespace confab::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto kShutdownGrace = std::chrono::milliseconds(4500);  // the promise is 5 s
+
+tcp::endpoint resolve(const HostPort& hp) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(hp.host == "localhost" ? "127.0.0.1" : hp.host, ec);
+    if (ec) throw std::invalid_argument("not an IP address: '" + hp.host + "'");
+    return {address, hp.port};
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+    std::string host = ep.address().to_string();
+    if (ep.address().is_v6()) host = "[" + host + "]";
+    return host + ":" + std::to_string(ep.port());
+}
+
+std::chrono::milliseconds tick_period(const session::SessionConfig& c) {
+    auto shortest = std::min({c.ping_interval, c.pong_timeout, c.handshake_timeout, c.close_timeout});
+    return std::clamp(shortest / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+}
+}  // namespace
+
+Server::Server(ServerConfig config)
+    : config_(std::move(config)), files_(http::StaticFiles::load(config_.web_root)) {
+    unsigned threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::filesystem::create_directories(config_.data_dir);
+    gauge_.limit = config_.max_connections;
+    std::vector<shard::Shard*> all;
+    for (unsigned i = 0; i < threads; ++i) {
+        shards_.push_back(std::make_unique<shard::Shard>(i));
+        all.push_back(shards_.back().get());
+        contexts_.push_back(std::make_unique<session::SessionContext>(
+            session::SessionContext{config_.session, *shards_.back(), telnet_online_, gauge_}));
+    }
+    for (auto& s : shards_) s->connect(all);
+    start_listeners();
+}
+
+Server::~Server() = default;
+
+void Server::start_listeners() {
+    std::vector<net::EventLoop*> loops;
+    for (auto& s : shards_) loops.push_back(&s->loop());
+    net::EventLoop& accept_loop = shards_[0]->loop();
+
+    auto on_http = [this](net::EventLoop& loop, net::Connection::Socket socket) {
+        auto& ctx = *contexts_[loop.index()];
+        auto conn = std::make_shared<net::Connection>(loop, std::move(socket), config_.session.outbox,
+                                                      next_connection_id_++, &gauge_);
+        conn->start(std::make_unique<http::HttpSession>(*conn, ctx, files_));
+    };
+    std::string busy_http = std::string(http::make_problem(503, "connection limit reached", http::KeepAlive::No)->view());
+    http_listener_ = std::make_unique<net::Listener>(accept_loop, loops, resolve(config_.listen), on_http,
+                                                     gauge_, busy_http);
+    if (config_.telnet_listen) {
+        auto on_telnet = [this](net::EventLoop& loop, net::Connection::Socket socket) {
+            auto& ctx = *contexts_[loop.index()];
+            boost::system::error_code ec;
+            socket.set_option(asio::socket_base::keep_alive(true), ec);  // half-open peers
+            auto conn = std::make_shared<net::Connection>(loop, std::move(socket), config_.session.outbox,
+                                                          next_connection_id_++, &gauge_);
+            conn->start(std::make_unique<session::TelnetSession>(*conn, ctx));
+        };
+        telnet_listener_ = std::make_unique<net::Listener>(accept_loop, loops, resolve(*config_.telnet_listen),
+                                                           on_telnet, gauge_, "* server full, try again later\r\n");
+    }
+}
+
+std::string Server::ready_line() const {
+    std::string telnet = telnet_listener_ ? endpoint_text(telnet_listener_->local_endpoint()) : "off";
+    return "confab ready http=" + endpoint_text(http_listener_->local_endpoint()) + " telnet=" + telnet;
+}
+
+int Server::run() {
+    net::EventLoop& main_loop = shards_[0]->loop();
+    asio::signal_set signals(main_loop.io(), SIGINT, SIGTERM);
+    signals.async_wait([this](boost::system::error_code ec, int signo) {
+        if (ec) return;
+        log::info("signal {}: shutting down", signo);
+        begin_shutdown();
+    });
+    auto period = tick_period(config_.session);
+    for (auto& s : shards_) {
+        s->loop().post([&loop = s->loop(), period] { loop.start_ticks(period); });
+    }
+    http_listener_->start();
+    if (telnet_listener_) telnet_listener_->start();
+
+    auto http_ep = http_listener_->local_endpoint();
+    log::info("confab serving {} loop(s); chat page: http://{}/", shards_.size(), endpoint_text(http_ep));
+    if (telnet_listener_) log::info("telnet chat: nc {} {}", telnet_listener_->local_endpoint().address().to_string(), telnet_listener_->local_endpoint().port());
+    std::printf("%s\n", ready_line().c_str());
+    std::fflush(stdout);
+
+    for (std::size_t i = 1; i < shards_.size(); ++i) {
+        threads_.emplace_back([s = shards_[i].get()] { s->loop().run(); });
+    }
+    main_loop.run();
+    for (std::size_t i = 1; i < shards_.size(); ++i) shards_[i]->loop().stop();
+    for (auto& t : threads_) t.join();
+    log::info("bye");
+    return 0;
+}
+
+void Server::begin_shutdown() {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    http_listener_->stop();
+    if (telnet_listener_) telnet_listener_->stop();
+    for (auto& s : shards_) {
+        s->loop().post([&loop = s->loop()] {
+            loop.for_each_connection([](net::Connection& c) { c.shutdown(); });
+        });
+    }
+    check_drained(std::chrono::steady_clock::now() + kShutdownGrace);
+}
+
+void Server::check_drained(std::chrono::steady_clock::time_point deadline) {
+    if (gauge_.open.load() <= 0 || std::chrono::steady_clock::now() >= deadline) {
+        if (gauge_.open.load() > 0) log::warn("{} connection(s) still open at the deadline: closing them", gauge_.open.load());
+        for (auto& s : shards_) s->loop().stop();
+        return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(shards_[0]->loop().io(), std::chrono::milliseconds(20));
+    timer->async_wait([this, timer, deadline](boost::system::error_code) { check_drained(deadline); });
+}
+
+}  // namespace confab::server

@@ -1,0 +1,49 @@
+// Server: the composition root of `confab serve`. Owns the shards (one loop per thread), the
+// listeners and the signal handling; wires sessions to connections. Start-up errors throw.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/static_files.hpp"
+#include "net/listener.hpp"
+#include "server/config.hpp"
+#include "session/session_context.hpp"
+#include "shard/shard.hpp"
+
+namespace confab::server {
+
+class Server {
+public:
+    explicit Server(ServerConfig config);
+    ~Server();
+
+    // Binds, prints the ready line, runs until SIGINT/SIGTERM, shuts down gracefully.
+    // Returns the process exit code.
+    int run();
+
+private:
+    void start_listeners();
+    void begin_shutdown();
+    void check_drained(std::chrono::steady_clock::time_point deadline);
+    std::string ready_line() const;
+
+    // Order matters for destruction: connections (owned by the loops' pending handlers) touch
+    // the gauge, and listeners use loop 0's io_context.
+    ServerConfig config_;
+    http::StaticFiles files_;
+    std::atomic<int> telnet_online_{0};
+    std::atomic<std::uint64_t> next_connection_id_{1};
+    net::ConnectionGauge gauge_;
+    std::vector<std::unique_ptr<shard::Shard>> shards_;
+    std::vector<std::unique_ptr<session::SessionContext>> contexts_;
+    std::unique_ptr<net::Listener> http_listener_;
+    std::unique_ptr<net::Listener> telnet_listener_;
+    std::vector<std::thread> threads_;
+    bool shutting_down_ = false;
+};
+
+}  // namespace confab::server

@@ -1,0 +1,23 @@
+// What a session may reach on its loop: the settings, its shard (rooms, stats, peers), and
+// process-wide gauges. One per shard; outlives every session on it.
+#pragma once
+
+#include <atomic>
+
+#include "net/connection.hpp"
+#include "session/session_config.hpp"
+#include "shard/shard.hpp"
+
+namespace confab::session {
+
+struct SessionContext {
+    const SessionConfig& config;
+    shard::Shard& shard;
+    // Telnet users online on any loop: publishers render the telnet form of a message only
+    // when someone may read it.
+    std::atomic<int>& telnet_online;
+    // Open connections on every loop, against --max-connections.
+    const net::ConnectionGauge& connections;
+};
+
+}  // namespace confab::session

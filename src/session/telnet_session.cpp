@@ -1,0 +1,150 @@
+#include "session/telnet_session.hpp"
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "net/event_loop.hpp"
+#include "rooms/room_name.hpp"
+#include "session/room_message_builder.hpp"
+#include "telnet/chat_format.hpp"
+
+namespace confab::session {
+namespace {
+constexpr std::string_view kDefaultRoom = "lobby";
+constexpr std::string_view kHelp =
+    "commands: /nick NAME, /join ROOM, /rooms, /who, /help, /quit (or $exit); "
+    "any other line is said to the room";
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+}  // namespace
+
+TelnetSession::TelnetSession(net::Connection& conn, const SessionContext& ctx)
+    : conn_(conn), ctx_(ctx), codec_(ctx.config.max_line_bytes), nick_(fmt::format("guest-{}", conn.id())) {}
+
+template <typename Fn>
+auto TelnetSession::guarded(Fn fn) {
+    return [weak = conn_.weak_from_this(), this, fn = std::move(fn)](auto&&... args) {
+        auto alive = weak.lock();
+        if (alive && alive->is_open()) fn(std::forward<decltype(args)>(args)...);
+    };
+}
+
+void TelnetSession::on_start() {
+    ctx_.telnet_online.fetch_add(1, std::memory_order_relaxed);
+    counted_ = true;
+    say(fmt::format("welcome to confab, {}. {}", nick_, kHelp));
+    join(std::string(kDefaultRoom));
+}
+
+void TelnetSession::on_data(std::span<std::uint8_t> bytes) {
+    codec_.feed({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, *this);
+    if (std::string replies = codec_.take_replies(); !replies.empty()) {
+        conn_.send_control(SharedFrame::copy_of(replies));
+    }
+}
+
+void TelnetSession::on_line(std::string_view raw) {
+    if (!conn_.is_open()) return;
+    std::string_view line = trim(raw);
+    if (line.empty()) return;
+    if (line == "$exit") return quit("bye");
+    if (line.front() == '/') {
+        std::string_view rest = line.substr(1);
+        std::size_t space = rest.find(' ');
+        std::string_view name = rest.substr(0, space);
+        std::string_view arg = space == std::string_view::npos ? "" : trim(rest.substr(space + 1));
+        return command(name, arg);
+    }
+    std::string json = telnet::line_to_ws_json(nick_, line);
+    std::string shown = telnet::render_for_telnet(json, true);
+    ctx_.shard.publish(build_room_message(ctx_, room_, ws::Opcode::Text, json, conn_.id(), shown));
+}
+
+void TelnetSession::on_line_too_long() {
+    say(fmt::format("error: line too long (max {} bytes); it was not sent",
+                    ctx_.config.max_line_bytes));
+}
+
+void TelnetSession::command(std::string_view name, std::string_view arg) {
+    if (name == "quit" || name == "exit") return quit("bye");
+    if (name == "help") return say(kHelp);
+    if (name == "nick") {
+        if (!telnet::is_valid_nick(arg)) {
+            return say("invalid nick: use 1-32 letters, digits, '-', '_' or '.'");
+        }
+        nick_ = std::string(arg);
+        return say(fmt::format("you are now {}", nick_));
+    }
+    if (name == "join") {
+        if (!rooms::is_valid_room_name(arg)) {
+            return say("invalid room name: use 1-128 letters, digits, '.', '_', ':', '-' or '/'");
+        }
+        return join(std::string(arg));
+    }
+    if (name == "rooms") {
+        return ctx_.shard.list_rooms(guarded([this](shard::Shard::RoomList rooms) {
+            std::string text = "rooms:";
+            for (std::size_t i = 0; i < rooms.size(); ++i) {
+                text += fmt::format("{} {} ({})", i ? "," : "", rooms[i].first, rooms[i].second);
+            }
+            say(rooms.empty() ? "no rooms" : text);
+        }));
+    }
+    if (name == "who") {
+        return ctx_.shard.list_members(room_, guarded([this](shard::Shard::MemberList names) {
+            say(fmt::format("in #{}: {}", room_, fmt::join(names, ", ")));
+        }));
+    }
+    say(fmt::format("unknown command /{} (try /help)", name.substr(0, 32)));
+}
+
+void TelnetSession::join(std::string room) {
+    if (!room_.empty()) ctx_.shard.rooms().leave(room_, this);
+    room_ = std::move(room);
+    ctx_.shard.rooms().join(room_, this);
+    say(fmt::format("joined #{}", room_));
+}
+
+void TelnetSession::say(std::string_view text) {
+    conn_.send(SharedFrame::copy_of(fmt::format("* {}\r\n", text)));
+}
+
+void TelnetSession::quit(std::string_view farewell) {
+    say(farewell);
+    conn_.close_after_flush();
+}
+
+void TelnetSession::deliver(const rooms::RoomMessagePtr& message) {
+    if (message->sender == conn_.id() || overflowed_ || !conn_.is_open()) return;
+    FrameRef line = message->telnet_line
+                        ? message->telnet_line
+                        : SharedFrame::copy_of(telnet::render_for_telnet(message->payload(),
+                                                                         message->is_text));
+    if (conn_.send(std::move(line)) == net::PushResult::Overflow) {
+        overflowed_ = true;
+        ctx_.shard.stats().add(ctx_.shard.stats().slow_consumer_closes);
+        log::info("telnet {} {}: slow consumer: closing", conn_.id(), conn_.peer());
+        conn_.loop().at_end_of_turn(guarded([this] {
+            conn_.send_control(SharedFrame::copy_of("* too slow to keep up: disconnecting\r\n"));
+            conn_.close_after_flush();
+        }));
+    }
+}
+
+void TelnetSession::on_shutdown() {
+    conn_.send_control(SharedFrame::copy_of("* server shutting down, goodbye\r\n"));
+    conn_.close_after_flush();
+}
+
+void TelnetSession::on_closed() {
+    if (!room_.empty()) ctx_.shard.rooms().leave(room_, this);
+    room_.clear();
+    if (counted_) ctx_.telnet_online.fetch_sub(1, std::memory_order_relaxed);
+    counted_ = false;
+}
+
+}  // namespace confab::session

@@ -1,0 +1,58 @@
+// Shard: one event loop, the rooms of the members connected to it, and mailboxes to the other
+// shards. A message published here is delivered to local members at once and sent to every
+// other shard as one batch per loop turn (one post per shard per turn, not per message).
+// Loop thread only, except where noted.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "net/event_loop.hpp"
+#include "rooms/room_registry.hpp"
+#include "shard/stats.hpp"
+
+namespace confab::shard {
+
+class Shard {
+public:
+    explicit Shard(unsigned index);
+    Shard(const Shard&) = delete;
+    Shard& operator=(const Shard&) = delete;
+
+    unsigned index() const { return loop_.index(); }
+    net::EventLoop& loop() { return loop_; }
+    rooms::RoomRegistry& rooms() { return rooms_; }
+    Stats& stats() { return stats_; }
+
+    // Before the loops start: every shard, this one included, in index order.
+    void connect(std::vector<Shard*> all);
+    // Every shard (read-only use from other threads: stats snapshots).
+    const std::vector<Shard*>& all() const { return shards_; }
+
+    // Delivers to local members now, and to the other shards at the end of this turn.
+    // Receivers on one shard see one publisher's messages in publish order.
+    void publish(rooms::RoomMessagePtr message);
+
+    using MemberList = std::vector<std::string>;
+    using RoomList = std::vector<std::pair<std::string, std::size_t>>;
+    // Asks every shard and calls `done` on this loop with the merged answer. `done` must
+    // guard its own captures' lifetime (e.g. hold a weak_ptr to a connection).
+    void list_members(std::string room, std::function<void(MemberList)> done);
+    void list_rooms(std::function<void(RoomList)> done);
+
+private:
+    void send_batches();
+    void receive_batch(std::vector<rooms::RoomMessagePtr> batch);
+
+    net::EventLoop loop_;
+    rooms::RoomRegistry rooms_;
+    Stats stats_;
+    std::vector<Shard*> shards_;
+    std::vector<std::vector<rooms::RoomMessagePtr>> outgoing_;  // by target shard index
+    bool batches_scheduled_ = false;
+};
+
+}  // namespace confab::shard
