@@ -11,5 +11,6 @@ namespace confab::app {
 using Run = std::function<int()>;
 
 Run add_serve_command(CLI::App& app);
+Run add_bench_command(CLI::App& app);
 
 }  // namespace confab::app

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "confab 0.1.0");
     confab::app::Run serve = confab::app::add_serve_command(app);
+    confab::app::Run bench = confab::app::add_bench_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (app.got_subcommand("serve")) return serve();
+        if (app.got_subcommand("bench")) return bench();
     } catch (const std::exception& e) {
         std::cerr << "confab: " << e.what() << "\n";
         return 1;

@@ -123,12 +123,11 @@ void HttpSession::serve_static(Request& req, std::string_view path) {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
         return respond(make_problem(405, "static files accept GET and HEAD", ka, {{"Allow", "GET, HEAD"}}), keep);
     }
-    HeaderList extra = {{"ETag", file->etag}, {"Cache-Control", "no-cache"}};
-    if (header(req, bhttp::field::if_none_match) == file->etag) {
-        return respond(make_response(304, "", "", ka, extra), keep);
-    }
+    bool not_modified = header(req, bhttp::field::if_none_match) == file->etag;
     auto mode = req.method() == bhttp::verb::head ? BodyMode::HeadersOnly : BodyMode::Full;
-    respond(make_response(200, file->content_type, file->body, ka, extra, mode), keep);
+    respond(make_response(not_modified ? 304 : 200, file->content_type, file->body, ka,
+                          {{"ETag", file->etag}, {"Cache-Control", "no-cache"}}, mode),
+            keep);
 }
 
 void HttpSession::handle_upgrade(Request& req, std::string_view path) {
@@ -154,10 +153,16 @@ void HttpSession::handle_upgrade(Request& req, std::string_view path) {
     if (decision.status != 101) {
         log::info("http {} {}: refused upgrade on {}: {}", conn_.id(), conn_.peer(), path, decision.error);
         done_ = true;
-        HeaderList extra = {};
-        if (decision.status == 426) extra = {{"Sec-WebSocket-Version", "13"}, {"Upgrade", "websocket"}};
-        if (decision.status == 405) extra = {{"Allow", "GET"}};
-        conn_.send(make_problem(decision.status, decision.error, KeepAlive::No, extra));
+        // (Each branch builds its own header list: an initializer_list must not outlive the
+        // braces it came from.)
+        if (decision.status == 426) {
+            conn_.send(make_problem(426, decision.error, KeepAlive::No,
+                                    {{"Sec-WebSocket-Version", "13"}, {"Upgrade", "websocket"}}));
+        } else if (decision.status == 405) {
+            conn_.send(make_problem(405, decision.error, KeepAlive::No, {{"Allow", "GET"}}));
+        } else {
+            conn_.send(make_problem(decision.status, decision.error, KeepAlive::No));
+        }
         conn_.close_after_flush();
         return;
     }

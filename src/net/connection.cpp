@@ -38,9 +38,22 @@ void Connection::start(std::unique_ptr<ConnectionHandler> handler) {
 
 PushResult Connection::send(FrameRef frame) {
     if (closed_ || close_when_flushed_) return PushResult::Queued;  // quietly discarded
-    PushResult r = outbox_.push(std::move(frame));
+    PushResult r = outbox_.push(frame);
+    if (r == PushResult::Overflow && !waiting_writable_ && !write_failed_) {
+        // Full within one turn (a burst of replies): write now and retry before calling it
+        // a slow consumer. The limit is for peers that do not read, not for busy turns.
+        flush();
+        if (closed_ || close_when_flushed_) return PushResult::Queued;
+        r = outbox_.push(std::move(frame));
+    }
     if (r == PushResult::Queued) mark_dirty();
     return r;
+}
+
+void Connection::send_after_data(FrameRef frame) {
+    if (closed_ || close_when_flushed_) return;
+    outbox_.push_after_data(std::move(frame));
+    mark_dirty();
 }
 
 void Connection::send_control(FrameRef frame) {
@@ -50,7 +63,7 @@ void Connection::send_control(FrameRef frame) {
 }
 
 void Connection::mark_dirty() {
-    if (flush_scheduled_ || waiting_writable_ || closed_) return;
+    if (flush_scheduled_ || waiting_writable_ || closed_ || write_failed_) return;
     flush_scheduled_ = true;
     loop_.schedule_flush(shared_from_this());
 }
@@ -115,7 +128,7 @@ void Connection::on_eof() {
 
 void Connection::flush() {
     flush_scheduled_ = false;
-    if (closed_ || waiting_writable_) return;
+    if (closed_ || waiting_writable_ || write_failed_) return;
     while (!outbox_.empty()) {
         iovec iov[kMaxIovecs];
         std::size_t count = outbox_.gather(iov, kMaxIovecs);
@@ -134,7 +147,7 @@ void Connection::flush() {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
         log::debug("conn {} {}: write error: {}", id_, peer_, std::strerror(errno));
-        return finish_close();
+        return fail_soon();
     }
     if (close_when_flushed_ && !draining_) start_draining();
 }
@@ -174,6 +187,13 @@ void Connection::tick(Clock::time_point now) {
         return;
     }
     handler_->on_tick(now);
+}
+
+void Connection::fail_soon() {
+    // flush() may run inside a fan-out (see send()): closing there would change the room
+    // being iterated, so the close waits for the end of the turn.
+    write_failed_ = true;
+    loop_.at_end_of_turn([self = shared_from_this()] { self->finish_close(); });
 }
 
 void Connection::finish_close() {

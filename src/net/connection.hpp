@@ -50,6 +50,8 @@ public:
     PushResult send(FrameRef frame);
     // Queues a control frame; never refused, written ahead of queued data.
     void send_control(FrameRef frame);
+    // Queues a frame behind all queued data; never refused (a Close answering the peer's).
+    void send_after_data(FrameRef frame);
     void drop_unstarted_data() { outbox_.drop_unstarted_data(); }
     const Outbox& outbox() const { return outbox_; }
 
@@ -82,6 +84,7 @@ private:
     void start_draining();
     void apply_pending_handler();
     void finish_close();
+    void fail_soon();
 
     EventLoop& loop_;
     Socket socket_;
@@ -99,6 +102,7 @@ private:
     bool close_when_flushed_ = false;
     bool draining_ = false;  // FIN sent; input is discarded
     bool closed_ = false;
+    bool write_failed_ = false;  // a write failed; the close waits for the end of the turn
     bool in_on_data_ = false;
 };
 

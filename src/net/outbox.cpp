@@ -13,11 +13,15 @@ PushResult Outbox::push(FrameRef frame) {
         (data_count_ >= limits_.max_messages || data_bytes_ + size > limits_.max_bytes)) {
         return PushResult::Overflow;
     }
+    push_after_data(std::move(frame));
+    return PushResult::Queued;
+}
+
+void Outbox::push_after_data(FrameRef frame) {
     if (data_count_ == capacity_) grow();
+    data_bytes_ += frame->size();
     ring_[(head_ + data_count_) & (capacity_ - 1)] = std::move(frame);
     ++data_count_;
-    data_bytes_ += size;
-    return PushResult::Queued;
 }
 
 void Outbox::push_control(FrameRef frame) { control_.push_back(std::move(frame)); }

@@ -29,6 +29,9 @@ public:
     // Queues a data frame unless that would pass a limit (then nothing is queued). An empty
     // queue accepts any one frame, however large.
     PushResult push(FrameRef frame);
+    // Queues a frame behind the data already queued, whatever the limits (e.g. the Close that
+    // answers a peer's Close must follow the replies to what the peer sent before it).
+    void push_after_data(FrameRef frame);
     // Queues a control frame (pong, ping, close). Never refused, and it goes ahead of every
     // queued data frame except one already partly written (a frame can't be split).
     void push_control(FrameRef frame);

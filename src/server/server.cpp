@@ -2,6 +2,9 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -74,8 +77,12 @@ void Server::start_listeners() {
     if (config_.telnet_listen) {
         auto on_telnet = [this](net::EventLoop& loop, net::Connection::Socket socket) {
             auto& ctx = *contexts_[loop.index()];
+            // Telnet has no ping: let the kernel find half-open peers (~90 s, not 2 hours).
             boost::system::error_code ec;
-            socket.set_option(asio::socket_base::keep_alive(true), ec);  // half-open peers
+            socket.set_option(asio::socket_base::keep_alive(true), ec);
+            socket.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>(60), ec);
+            socket.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>(10), ec);
+            socket.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>(3), ec);
             auto conn = std::make_shared<net::Connection>(loop, std::move(socket), config_.session.outbox,
                                                           next_connection_id_++, &gauge_);
             conn->start(std::make_unique<session::TelnetSession>(*conn, ctx));

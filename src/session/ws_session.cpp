@@ -57,12 +57,14 @@ void WsSession::on_pong(std::string_view) { ping_outstanding_ = false; }
 void WsSession::on_close(std::uint16_t code, std::string_view reason) {
     if (state_ == State::Open) {
         // RFC 6455 §5.5.1: echo the status code (and reason) back; the server closes TCP first.
+        // Replies to what the peer sent before its Close still go out first (Autobahn 7.1.1).
         log::debug("ws {} {}: peer closed with {} {}", conn_.id(), conn_.peer(), code, reason);
-        conn_.drop_unstarted_data();
-        conn_.send_control(ws::make_close_frame(code, reason));
+        conn_.send_after_data(ws::make_close_frame(code, reason));
     }
     state_ = State::Closed;
-    conn_.close_after_flush(config_.close_timeout);
+    // Both Close frames are exchanged: nothing more may arrive (RFC 6455 §5.5.1), so the
+    // server closes TCP as soon as its Close is written (§7.1.1: the server closes first).
+    conn_.close_after_flush(std::chrono::seconds(0));
 }
 
 void WsSession::close(std::uint16_t code, std::string_view reason) {

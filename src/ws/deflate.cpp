@@ -80,8 +80,8 @@ Result<void> inflate_into(z_stream& z, std::string_view input, std::string& out,
 Inflater::Inflater(int window_bits, bool no_context_takeover)
     : z_(std::make_unique<z_stream_s>()), no_context_takeover_(no_context_takeover) {
     // A window at least as large as the sender's always decodes correctly. 9 rather than 8:
-    // zlib cannot produce raw streams with a 256-byte window, so zlib-based peers that were
-    // granted 8 bits silently compress with 9 (zlib issue #171); accept them too.
+    // zlib refuses raw 8-bit compression, so peers granted 8 bits may compress with a 9-bit
+    // window (zlib issue #171); 256 more bytes buys compatibility with them.
     const int bits = std::clamp(window_bits, 9, 15);
     check_init(inflateInit2(z_.get(), -bits));  // negative: raw deflate, no zlib header
 }
@@ -99,16 +99,12 @@ Result<void> Inflater::inflate(std::string_view fragment, bool final, std::strin
 
 Deflater::Deflater(int window_bits, bool no_context_takeover)
     : z_(std::make_unique<z_stream_s>()), no_context_takeover_(no_context_takeover) {
-    int bits = std::clamp(window_bits, 8, 15);
-    int strategy = Z_DEFAULT_STRATEGY;
-    if (bits == 8) {
-        // zlib rejects raw deflate with a 256-byte window (since 1.2.9). Compress with 9 bits
-        // but only run-length matches (distance 1), so the peer's 256-byte window still
-        // covers every back-reference we emit, as RFC 7692 §7.1.2.1 requires.
-        bits = 9;
-        strategy = Z_RLE;
-    }
-    check_init(deflateInit2(z_.get(), Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, 8, strategy));
+    // zlib rejects raw deflate with a 256-byte window (since 1.2.9), so 8 becomes 9. That
+    // still honours a peer's 8-bit limit (RFC 7692 §7.1.2.1): zlib never matches further
+    // back than the window minus MIN_LOOKAHEAD (262), i.e. 250 bytes for a 9-bit window.
+    const int bits = std::clamp(window_bits, 9, 15);
+    check_init(
+        deflateInit2(z_.get(), Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, 8, Z_DEFAULT_STRATEGY));
 }
 
 Deflater::~Deflater() { deflateEnd(z_.get()); }

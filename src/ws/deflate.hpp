@@ -39,6 +39,7 @@ std::optional<DeflateNegotiation> negotiate_deflate(std::string_view extensions_
 // Decompresses whole messages that arrive in one or more compressed fragments.
 class Inflater {
 public:
+    // window_bits 8..15; 8 is inflated with a 9-bit window (a superset; see deflate.cpp).
     Inflater(int window_bits, bool no_context_takeover);
     ~Inflater();
     Inflater(const Inflater&) = delete;
@@ -59,6 +60,8 @@ private:
 // Compresses whole messages (server side: always without context takeover by default).
 class Deflater {
 public:
+    // window_bits 8..15; zlib cannot do 8 for raw deflate, so 8 compresses with 9, which never
+    // references more than 250 bytes back and so still fits a peer's 256-byte window.
     Deflater(int window_bits, bool no_context_takeover);
     ~Deflater();
     Deflater(const Deflater&) = delete;

@@ -139,13 +139,14 @@ Outcome FrameReader::State::feed(std::span<std::uint8_t> data, FrameHandler& han
             } else {
                 // The header is split across feeds: gather it, checking the first two bytes
                 // as soon as they are here so a bad peer is refused without waiting.
-                std::size_t need = hdr_have < 2 ? 2 : header_size(hdr[1]);
+                const bool had_first_two = hdr_have >= 2;
+                std::size_t need = had_first_two ? header_size(hdr[1]) : 2;
                 const std::size_t take = std::min(need - hdr_have, n - pos);
                 std::memcpy(hdr + hdr_have, p + pos, take);
                 hdr_have = static_cast<std::uint8_t>(hdr_have + take);
                 pos += take;
                 if (hdr_have < 2) continue;
-                if (need == 2) {
+                if (!had_first_two) {
                     if (auto ok = check_first_bytes(hdr[0], hdr[1]); !ok) return ok;
                     need = header_size(hdr[1]);
                 }
@@ -188,11 +189,13 @@ Outcome FrameReader::State::check_first_bytes(std::uint8_t b0, std::uint8_t b1) 
             return violation(close_code::kProtocolError, "reserved opcode");  // §5.2
     }
     const bool fin = b0 & 0x80;
-    const bool control = is_control(op);
+    const bool control_frame = is_control(op);
     if (b0 & 0x40) {
         if (!deflate_enabled) return violation(close_code::kProtocolError, "RSV1 set");
         // RFC 7692 §6.1: RSV1 marks the first frame of a compressed data message only.
-        if (control) return violation(close_code::kProtocolError, "RSV1 on a control frame");
+        if (control_frame) {
+            return violation(close_code::kProtocolError, "RSV1 on a control frame");
+        }
         if (op == Opcode::Continuation) {
             return violation(close_code::kProtocolError, "RSV1 on a continuation frame");
         }
@@ -205,7 +208,7 @@ Outcome FrameReader::State::check_first_bytes(std::uint8_t b0, std::uint8_t b1) 
     if (role == Role::Client && masked) {
         return violation(close_code::kProtocolError, "masked frame from a server");
     }
-    if (control) {
+    if (control_frame) {
         // §5.5: control frames are never fragmented and carry at most 125 bytes.
         if (!fin) return violation(close_code::kProtocolError, "fragmented control frame");
         if ((b1 & 0x7F) > kMaxControlPayload) {
@@ -292,8 +295,7 @@ Outcome FrameReader::State::on_data(std::uint8_t* chunk, std::size_t n, bool fra
             return violation(close_code::kInvalidPayload, inflated.error().message);
         }
         // RFC 6455 §8.1: text is validated after decompression, as it is produced.
-        if (msg_op == Opcode::Text &&
-            !utf8.feed(std::string_view(message).substr(before))) {
+        if (msg_op == Opcode::Text && !utf8.feed(std::string_view(message).substr(before))) {
             return violation(close_code::kInvalidPayload, "invalid UTF-8 in a text message");
         }
         return last ? finish_message(h) : Outcome{};
@@ -372,8 +374,8 @@ void FrameReader::enable_deflate(const DeflateParams& params) {
     s_->deflate_enabled = true;
     // We inflate what the peer compresses: the client's window as a server, and vice versa.
     const bool server = s_->role == Role::Server;
-    s_->inflate_window_bits = static_cast<std::uint8_t>(
-        server ? params.client_max_window_bits : params.server_max_window_bits);
+    s_->inflate_window_bits = static_cast<std::uint8_t>(server ? params.client_max_window_bits
+                                                               : params.server_max_window_bits);
     s_->inflate_no_context_takeover =
         server ? params.client_no_context_takeover : params.server_no_context_takeover;
     s_->inflater.reset();
@@ -384,9 +386,7 @@ tl::expected<void, ReadError> FrameReader::feed(std::span<std::uint8_t> data,
     return s_->feed(data, handler);
 }
 
-bool FrameReader::idle() const {
-    return !s_->in_payload && s_->hdr_have == 0 && !s_->in_message;
-}
+bool FrameReader::idle() const { return !s_->in_payload && s_->hdr_have == 0 && !s_->in_message; }
 
 bool FrameReader::closed() const { return s_->closed; }
 

@@ -50,7 +50,9 @@ public:
     FrameReader& operator=(FrameReader&&) noexcept;
 
     // Turns on RSV1 handling after permessage-deflate was negotiated. As a server, the
-    // reader inflates with params.client_max_window_bits / client_no_context_takeover.
+    // reader inflates with params.client_max_window_bits / client_no_context_takeover (as a
+    // client, with the server_* values). zlib state is allocated on the first compressed
+    // message, not here.
     void enable_deflate(const DeflateParams& params);
 
     // Consumes all of `data`, unmasking in place, calling `handler` for each complete message
@@ -64,8 +66,12 @@ public:
     //        non-minimal length encoding, 64-bit length with the top bit set,
     //        close payload of 1 byte, invalid close code
     //   1007 invalid UTF-8 in a text message (detected as early as possible, per fragment)
-    //        or in a close reason
-    //   1009 message larger than max_message_size (declared, assembled, or inflated)
+    //        or in a close reason; corrupt compressed data
+    //   1009 message larger than max_message_size (declared, assembled, or inflated); the
+    //        compressed bytes of one message may exceed it by 1/16 + 4 KiB, no more
+    // Feeding again after a violation returns the same close code. After on_close the rest
+    // of `data` and later input are ignored. `handler` must not feed, move or destroy this
+    // reader from inside a callback.
     tl::expected<void, ReadError> feed(std::span<std::uint8_t> data, FrameHandler& handler);
 
     // True when no partial frame or message is buffered.

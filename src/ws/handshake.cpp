@@ -13,8 +13,8 @@ namespace {
 constexpr std::string_view kAcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 bool is_base64_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
 }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
@@ -67,8 +67,8 @@ std::string accept_key(std::string_view client_key) {
     unsigned char digest[SHA_DIGEST_LENGTH];
     SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
     char encoded[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];  // 28 characters and a NUL
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded), digest,
-                                  SHA_DIGEST_LENGTH);
+    const int n =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded), digest, SHA_DIGEST_LENGTH);
     return std::string(encoded, static_cast<std::size_t>(n));
 }
 

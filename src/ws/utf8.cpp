@@ -30,9 +30,9 @@ enum ByteClass : std::uint8_t {
 enum DfaState : std::uint8_t {
     kAccept = 0,
     kReject = 1,
-    kNeed1,     // one more continuation byte
-    kNeed2,     // two more
-    kNeed3,     // three more
+    kNeed1,  // one more continuation byte
+    kNeed2,  // two more
+    kNeed3,  // three more
     kAfterE0,
     kAfterED,
     kAfterF0,
@@ -42,21 +42,23 @@ enum DfaState : std::uint8_t {
 
 constexpr std::array<std::uint8_t, 256> make_classes() {
     std::array<std::uint8_t, 256> c{};
-    for (int b = 0; b < 256; ++b) {
-        if (b < 0x80) c[b] = kAscii;
-        else if (b < 0x90) c[b] = kCont80;
-        else if (b < 0xA0) c[b] = kCont90;
-        else if (b < 0xC0) c[b] = kContA0;
-        else if (b < 0xC2) c[b] = kInvalid;
-        else if (b < 0xE0) c[b] = kLead2;
-        else if (b == 0xE0) c[b] = kLeadE0;
-        else if (b == 0xED) c[b] = kLeadED;
-        else if (b < 0xF0) c[b] = kLead3;
-        else if (b == 0xF0) c[b] = kLeadF0;
-        else if (b < 0xF4) c[b] = kLead4;
-        else if (b == 0xF4) c[b] = kLeadF4;
-        else c[b] = kInvalid;
-    }
+    auto fill = [&c](int first, int last, ByteClass cls) {
+        for (int b = first; b <= last; ++b) c[b] = cls;
+    };
+    fill(0x00, 0x7F, kAscii);
+    fill(0x80, 0x8F, kCont80);
+    fill(0x90, 0x9F, kCont90);
+    fill(0xA0, 0xBF, kContA0);
+    fill(0xC0, 0xC1, kInvalid);
+    fill(0xC2, 0xDF, kLead2);
+    fill(0xE0, 0xE0, kLeadE0);
+    fill(0xE1, 0xEC, kLead3);
+    fill(0xED, 0xED, kLeadED);
+    fill(0xEE, 0xEF, kLead3);
+    fill(0xF0, 0xF0, kLeadF0);
+    fill(0xF1, 0xF3, kLead4);
+    fill(0xF4, 0xF4, kLeadF4);
+    fill(0xF5, 0xFF, kInvalid);
     return c;
 }
 

@@ -50,8 +50,8 @@ class TelnetCommands(TelnetCase):
         g1 = self.telnet_client()
         g2 = self.telnet_client()
         g1.send_line("first guest speaks")
-        g2.send_line("second guest speaks")
         l1, _ = watcher.wait_contains("first guest speaks")
+        g2.send_line("second guest speaks")  # after the first: no cross-sender order is promised
         l2, _ = watcher.wait_contains("second guest speaks")
         m1 = re.fullmatch(r"\[(guest-[^\]\s]+)\]: first guest speaks", l1.text)
         m2 = re.fullmatch(r"\[(guest-[^\]\s]+)\]: second guest speaks", l2.text)

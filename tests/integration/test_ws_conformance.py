@@ -3,14 +3,13 @@
 9 limits, 12/13 compression. Raw sockets with our own frame codec, so every bit is ours."""
 
 import os
-import struct
 import time
 import unittest
 import zlib
 
 from confab_harness import (OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT,
                             ConfabTestCase, close_payload, deadline_in, deflate_message,
-                            encode_frame, inflate_message)
+                            encode_frame)
 
 LIMIT = 1 << 20  # --max-message-size for this module
 

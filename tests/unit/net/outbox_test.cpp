@@ -53,6 +53,13 @@ TEST(Outbox, EmptyQueueAcceptsOneFrameLargerThanByteLimit) {
     EXPECT_EQ(box.push(frame("x")), PushResult::Overflow);
 }
 
+TEST(Outbox, PushAfterDataIgnoresLimitsAndKeepsOrder) {
+    Outbox box({.max_messages = 1, .max_bytes = 100});
+    box.push(frame("reply"));
+    box.push_after_data(frame("CLOSE"));
+    EXPECT_EQ(gathered(box), "replyCLOSE");
+}
+
 TEST(Outbox, ControlFramesJumpTheDataBacklog) {
     Outbox box;
     box.push(frame("d1"));

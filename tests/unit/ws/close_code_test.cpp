@@ -7,8 +7,8 @@ namespace confab::ws::close_code {
 namespace {
 
 TEST(CloseCode, AcceptsDefinedCodesThatMayBeSent) {
-    for (std::uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
-                               1014}) {
+    for (std::uint16_t code :
+         {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}) {
         EXPECT_TRUE(is_valid_on_wire(code)) << code;
     }
 }

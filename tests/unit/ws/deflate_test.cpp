@@ -12,8 +12,8 @@ namespace {
 
 std::string sample_text(std::size_t n, unsigned seed = 1) {
     // Words from a small vocabulary: compressible, with matches at many distances.
-    static const char* kWords[] = {"room ", "hello ", "message ", "confab ", "world ", "42 ",
-                                   "\xE2\x82\xAC ", "zebra ", "quick "};
+    static const char* kWords[] = {"room ", "hello ",        "message ", "confab ", "world ",
+                                   "42 ",   "\xE2\x82\xAC ", "zebra ",   "quick "};
     std::mt19937 rng(seed);
     std::string s;
     while (s.size() < n) s += kWords[rng() % 9];
@@ -331,8 +331,9 @@ TEST(NegotiateDeflate, ToleratesWhitespaceAndCase) {
 }
 
 TEST(NegotiateDeflate, AlwaysAnswersServerNoContextTakeover) {
-    for (const char* offer : {"permessage-deflate", "permessage-deflate; server_no_context_takeover",
-                              "permessage-deflate; client_max_window_bits=12"}) {
+    for (const char* offer :
+         {"permessage-deflate", "permessage-deflate; server_no_context_takeover",
+          "permessage-deflate; client_max_window_bits=12"}) {
         auto n = negotiate_deflate(offer);
         ASSERT_TRUE(n) << offer;
         EXPECT_TRUE(n->params.server_no_context_takeover);

@@ -249,9 +249,8 @@ std::string mixed_stream() {
 }
 
 std::vector<Event> mixed_events() {
-    return {text(""),           binary(pattern(125)), binary(pattern(126)),
-            ping("mid"),        pong(""),             text("Hello \xE2\x98\x83!"),
-            binary(pattern(70000)), closed(1000, "bye")};
+    return {text(""), binary(pattern(125)),        binary(pattern(126)),   ping("mid"),
+            pong(""), text("Hello \xE2\x98\x83!"), binary(pattern(70000)), closed(1000, "bye")};
 }
 
 TEST(FrameReader, DecodesMixedStreamFedWhole) {
@@ -442,8 +441,7 @@ TEST(FrameReader, RejectsOneByteClosePayload) {
 
 TEST(FrameReader, RejectsInvalidCloseCodes) {
     for (std::uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535}) {
-        EXPECT_EQ(violation_of(frame(Opcode::Close, close_body(code))),
-                  close_code::kProtocolError)
+        EXPECT_EQ(violation_of(frame(Opcode::Close, close_body(code))), close_code::kProtocolError)
             << code;
     }
 }
@@ -490,10 +488,14 @@ TEST(FrameReader, RejectsInvalidUtf8OnTheFirstBadFragmentBeforeFin) {
         std::string bytes;
     };
     const Case cases[] = {
-        {"overlong 2-byte", "\xC0\xAF"},       {"overlong 3-byte", "\xE0\x80\xAF"},
-        {"overlong 4-byte", "\xF0\x80\x80\xAF"}, {"surrogate D800", "\xED\xA0\x80"},
-        {"above U+10FFFF", "\xF4\x90\x80\x80"}, {"byte F5", "\xF5\x80\x80\x80"},
-        {"byte FF", "\xFF"},                    {"lone continuation", "\x80"},
+        {"overlong 2-byte", "\xC0\xAF"},
+        {"overlong 3-byte", "\xE0\x80\xAF"},
+        {"overlong 4-byte", "\xF0\x80\x80\xAF"},
+        {"surrogate D800", "\xED\xA0\x80"},
+        {"above U+10FFFF", "\xF4\x90\x80\x80"},
+        {"byte F5", "\xF5\x80\x80\x80"},
+        {"byte FF", "\xFF"},
+        {"lone continuation", "\x80"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);
@@ -512,9 +514,9 @@ TEST(FrameReader, RejectsInvalidUtf8OnTheFirstBadFragmentBeforeFin) {
 
 TEST(FrameReader, RejectsTextEndingMidCharacter) {
     EXPECT_EQ(violation_of(frame(Opcode::Text, "a\xE2\x82")), close_code::kInvalidPayload);
-    EXPECT_EQ(violation_of(frame(Opcode::Text, "a\xE2", Fin::No) +
-                           frame(Opcode::Continuation, "\x82")),
-              close_code::kInvalidPayload);
+    EXPECT_EQ(
+        violation_of(frame(Opcode::Text, "a\xE2", Fin::No) + frame(Opcode::Continuation, "\x82")),
+        close_code::kInvalidPayload);
 }
 
 TEST(FrameReader, RejectsCloseReasonWithInvalidUtf8) {
@@ -550,7 +552,8 @@ TEST(FrameReader, ControlFramesDoNotCountTowardsTheMessageLimit) {
     FrameReader r(Role::Server, ReaderLimits{100});
     Recorder rec;
     ASSERT_TRUE(feed(r,
-                     frame(Opcode::Binary, pattern(60), Fin::No) + frame(Opcode::Ping, pattern(125)) +
+                     frame(Opcode::Binary, pattern(60), Fin::No) +
+                         frame(Opcode::Ping, pattern(125)) +
                          frame(Opcode::Continuation, pattern(40)),
                      rec));
     ASSERT_EQ(rec.events.size(), 2u);
@@ -638,8 +641,8 @@ TEST(FrameReader, InflatesCompressedMessageFedByteAtATime) {
     r.enable_deflate(DeflateParams{});
     Recorder rec;
     const std::string msg(5000, 'z');
-    ASSERT_TRUE(feed_in_pieces(r, frame(Opcode::Text, deflated(msg), Fin::Yes, Compressed::Yes),
-                               rec, {1}));
+    ASSERT_TRUE(
+        feed_in_pieces(r, frame(Opcode::Text, deflated(msg), Fin::Yes, Compressed::Yes), rec, {1}));
     EXPECT_EQ(rec.events, std::vector<Event>{text(msg)});
 }
 
@@ -658,8 +661,7 @@ TEST(FrameReader, RejectsRsv1OnControlFrame) {
 TEST(FrameReader, RejectsRsv1OnContinuationFrame) {
     const std::string z = deflated("abcdef");
     EXPECT_EQ(violation_of(frame(Opcode::Text, z.substr(0, 2), Fin::No, Compressed::Yes) +
-                               frame(Opcode::Continuation, z.substr(2), Fin::Yes,
-                                     Compressed::Yes),
+                               frame(Opcode::Continuation, z.substr(2), Fin::Yes, Compressed::Yes),
                            {}, true),
               close_code::kProtocolError);
 }
@@ -685,22 +687,22 @@ TEST(FrameReader, AcceptsInflatedMessageExactlyAtLimit) {
 }
 
 TEST(FrameReader, RejectsInvalidUtf8AfterInflation) {
-    EXPECT_EQ(violation_of(frame(Opcode::Text, deflated("ok \xED\xA0\x80"), Fin::Yes,
-                                 Compressed::Yes),
-                           {}, true),
-              close_code::kInvalidPayload);
+    EXPECT_EQ(
+        violation_of(frame(Opcode::Text, deflated("ok \xED\xA0\x80"), Fin::Yes, Compressed::Yes),
+                     {}, true),
+        close_code::kInvalidPayload);
     // Valid UTF-8 bytes sent as compressed binary are fine.
-    EXPECT_EQ(violation_of(frame(Opcode::Binary, deflated("\xED\xA0\x80"), Fin::Yes,
-                                 Compressed::Yes),
-                           {}, true),
-              0);
+    EXPECT_EQ(
+        violation_of(frame(Opcode::Binary, deflated("\xED\xA0\x80"), Fin::Yes, Compressed::Yes), {},
+                     true),
+        0);
 }
 
 TEST(FrameReader, RejectsCorruptCompressedData) {
     // 0xFF starts a block of the reserved type 3 (RFC 1951 §3.2.3).
-    EXPECT_EQ(violation_of(frame(Opcode::Binary, "\xFF\xFF\xFF", Fin::Yes, Compressed::Yes), {},
-                           true),
-              close_code::kInvalidPayload);
+    EXPECT_EQ(
+        violation_of(frame(Opcode::Binary, "\xFF\xFF\xFF", Fin::Yes, Compressed::Yes), {}, true),
+        close_code::kInvalidPayload);
 }
 
 TEST(FrameReader, RejectsCompressedWireSizeFarBeyondTheLimit) {

@@ -86,10 +86,11 @@ TEST(Handshake, RejectsOtherVersionsWith426AndNamesOurs) {
 }
 
 TEST(Handshake, RejectsInvalidKeysWith400) {
-    for (std::string_view key : {"", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ=",
-                                 "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25jZQ=A",
-                                 "dGhlIHNhbXBsZSBub25j*Q==", "dGhlIHNhbXBsZSBub25jZSE=",
-                                 "dGhlIHNhbXBsZSBub25jZSEh", "dGhlIHNhbXBsZSBub25jZQ==dGhl"}) {
+    for (std::string_view key :
+         {"", "dGhlIHNhbXBsZSBub25jZQ",
+          "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25jZQ=A",
+          "dGhlIHNhbXBsZSBub25j*Q==", "dGhlIHNhbXBsZSBub25jZSE=", "dGhlIHNhbXBsZSBub25jZSEh",
+          "dGhlIHNhbXBsZSBub25jZQ==dGhl"}) {
         UpgradeRequest r = valid_request();
         r.key = key;
         EXPECT_EQ(check_upgrade(r, false).status, 400) << key;

@@ -67,8 +67,8 @@ TEST(Utf8, AcceptsAsciiAndMultibyteText) {
 }
 
 TEST(Utf8, AcceptsBoundaryCodePoints) {
-    for (std::uint32_t cp : {0x0u, 0x7Fu, 0x80u, 0x7FFu, 0x800u, 0xD7FFu, 0xE000u, 0xFFFDu,
-                             0xFFFFu, 0x10000u, 0x10FFFFu}) {
+    for (std::uint32_t cp : {0x0u, 0x7Fu, 0x80u, 0x7FFu, 0x800u, 0xD7FFu, 0xE000u, 0xFFFDu, 0xFFFFu,
+                             0x10000u, 0x10FFFFu}) {
         EXPECT_TRUE(is_valid_utf8(encode(cp))) << std::hex << cp;
     }
 }
@@ -83,8 +83,8 @@ TEST(Utf8, RejectsOverlongEncodings) {
 }
 
 TEST(Utf8, RejectsSurrogates) {
-    EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // U+D800
-    EXPECT_FALSE(is_valid_utf8("\xED\xBF\xBF"));  // U+DFFF
+    EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));              // U+D800
+    EXPECT_FALSE(is_valid_utf8("\xED\xBF\xBF"));              // U+DFFF
     EXPECT_FALSE(is_valid_utf8("\xED\xA0\xBD\xED\xB8\x80"));  // CESU-8 pair
 }
 
@@ -124,9 +124,8 @@ TEST(Utf8, FailsAtTheFirstImpossibleByte) {
         char bad_byte;
     };
     const Case cases[] = {
-        {"", '\xC0'},      {"", '\xF5'},         {"\xE0", '\x9F'}, {"\xED", '\xA0'},
-        {"\xF0", '\x8F'},  {"\xF4", '\x90'},     {"\xC3", 'x'},    {"\xE2\x82", '\xC0'},
-        {"", '\x80'},
+        {"", '\xC0'},     {"", '\xF5'},  {"\xE0", '\x9F'},     {"\xED", '\xA0'}, {"\xF0", '\x8F'},
+        {"\xF4", '\x90'}, {"\xC3", 'x'}, {"\xE2\x82", '\xC0'}, {"", '\x80'},
     };
     for (const auto& c : cases) {
         Utf8Validator v;
