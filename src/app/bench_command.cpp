@@ -38,10 +38,16 @@ void add_common(CLI::App* cmd, CommonFlags& f, std::uint32_t default_clients) {
     f.clients = default_clients;
     cmd->add_option("--url", f.url, "server, e.g. ws://127.0.0.1:8080")->required();
     cmd->add_option("--clients", f.clients, "connections to open")->capture_default_str();
-    cmd->add_option("--threads", f.threads, "bench worker threads (each owns a share of the connections)")->capture_default_str();
-    cmd->add_option("--source-addrs", f.source_addrs, "bind connections round-robin to these local addresses, e.g. 127.0.0.1-127.0.0.9 (past the ephemeral-port limit)");
-    cmd->add_option("--connect-timeout", f.connect_timeout, "time for all connections to open")->capture_default_str();
-    cmd->add_option("--server-pid", f.server_pid, "server process to read CPU and memory of (from /proc)");
+    cmd->add_option("--threads", f.threads,
+                    "bench worker threads (each owns a share of the connections)")
+        ->capture_default_str();
+    cmd->add_option("--source-addrs", f.source_addrs,
+                    "bind connections round-robin to these local addresses, e.g. "
+                    "127.0.0.1-127.0.0.9 (past the ephemeral-port limit)");
+    cmd->add_option("--connect-timeout", f.connect_timeout, "time for all connections to open")
+        ->capture_default_str();
+    cmd->add_option("--server-pid", f.server_pid,
+                    "server process to read CPU and memory of (from /proc)");
     cmd->add_flag("--json", f.json, "print one JSON line instead of the table");
 }
 
@@ -91,29 +97,45 @@ double parse_rate(const std::string& text) {
 
 Run add_bench_command(CLI::App& app) {
     auto f = std::make_shared<BenchFlags>();
-    CLI::App* bench = app.add_subcommand("bench", "Load generator: broadcast, echo and idle-connection scenarios");
+    CLI::App* bench = app.add_subcommand(
+        "bench", "Load generator: broadcast, echo and idle-connection scenarios");
     bench->require_subcommand(1);
 
-    CLI::App* b = bench->add_subcommand("broadcast", "Clients in rooms, some publishing; delivery rate, loss and latency");
+    CLI::App* b = bench->add_subcommand(
+        "broadcast", "Clients in rooms, some publishing; delivery rate, loss and latency");
     add_common(b, f->broadcast_common, 100);
-    b->add_option("--rooms", f->rooms, "rooms (client i joins /ws/rooms/bench-<i % rooms>)")->capture_default_str();
-    b->add_option("--publishers", f->publishers, "clients that also publish (clients 0..P-1)")->capture_default_str();
-    b->add_option("--size", f->broadcast_size, "message size in bytes (>= 24: id, sequence, timestamp)")->capture_default_str();
-    b->add_option("--rate", f->rate, "messages/s over all publishers, or 'max' (limited by --window)")->capture_default_str();
-    b->add_option("--window", f->broadcast_window, "max: messages each publisher keeps in flight (until its own copy returns)")->capture_default_str();
-    b->add_option("--duration", f->broadcast_duration, "measurement time after warmup")->capture_default_str();
-    b->add_option("--warmup", f->broadcast_warmup, "traffic before measuring")->capture_default_str();
+    b->add_option("--rooms", f->rooms, "rooms (client i joins /ws/rooms/bench-<i % rooms>)")
+        ->capture_default_str();
+    b->add_option("--publishers", f->publishers, "clients that also publish (clients 0..P-1)")
+        ->capture_default_str();
+    b->add_option("--size", f->broadcast_size,
+                  "message size in bytes (>= 24: id, sequence, timestamp)")
+        ->capture_default_str();
+    b->add_option("--rate", f->rate,
+                  "messages/s over all publishers, or 'max' (limited by --window)")
+        ->capture_default_str();
+    b->add_option("--window", f->broadcast_window,
+                  "max: messages each publisher keeps in flight (until its own copy returns)")
+        ->capture_default_str();
+    b->add_option("--duration", f->broadcast_duration, "measurement time after warmup")
+        ->capture_default_str();
+    b->add_option("--warmup", f->broadcast_warmup, "traffic before measuring")
+        ->capture_default_str();
 
     CLI::App* e = bench->add_subcommand("echo", "Round trips on /ws/echo with a window per client");
     add_common(e, f->echo_common, 100);
-    e->add_option("--window", f->echo_window, "messages each client keeps in flight")->capture_default_str();
+    e->add_option("--window", f->echo_window, "messages each client keeps in flight")
+        ->capture_default_str();
     e->add_option("--size", f->echo_size, "message size in bytes (>= 24)")->capture_default_str();
-    e->add_option("--duration", f->echo_duration, "measurement time after warmup")->capture_default_str();
+    e->add_option("--duration", f->echo_duration, "measurement time after warmup")
+        ->capture_default_str();
     e->add_option("--warmup", f->echo_warmup, "traffic before measuring")->capture_default_str();
 
-    CLI::App* i = bench->add_subcommand("idle", "Hold many idle connections; memory per connection");
+    CLI::App* i =
+        bench->add_subcommand("idle", "Hold many idle connections; memory per connection");
     add_common(i, f->idle_common, 1000);
-    i->add_option("--hold", f->hold, "how long to hold the connections open")->capture_default_str();
+    i->add_option("--hold", f->hold, "how long to hold the connections open")
+        ->capture_default_str();
 
     return [f, b, e, i] {
         if (b->parsed()) {

@@ -40,8 +40,8 @@ struct Counts {
     std::uint64_t received_in_window = 0;   // deliveries that arrived inside the window
     std::uint64_t received_total = 0;
     std::uint64_t duplicates = 0;
-    std::uint64_t gaps = 0;                 // sequence numbers skipped (whole run)
-    std::uint64_t malformed = 0;            // not a bench message, or from a foreign room
+    std::uint64_t gaps = 0;       // sequence numbers skipped (whole run)
+    std::uint64_t malformed = 0;  // not a bench message, or from a foreign room
 
     void merge(const Counts& o) {
         sent_total += o.sent_total;
@@ -67,7 +67,11 @@ class BroadcastWorker final : public WorkerHooks {
 public:
     BroadcastWorker(const BroadcastOptions& o, const RoomPlan& plan, EpollWorker& worker,
                     RunControl& control, Progress& progress)
-        : o_(o), plan_(plan), worker_(worker), control_(control), progress_(progress),
+        : o_(o),
+          plan_(plan),
+          worker_(worker),
+          control_(control),
+          progress_(progress),
           per_room_(plan.max_publishers_per_room()),
           publisher_of_slot_(worker.size(), -1),
           next_seq_(worker.size() * per_room_, 0),
@@ -100,7 +104,8 @@ public:
         next = h.seq + 1;
         if (h.sent_ns >= window_start_ && h.sent_ns < window_end_) {
             ++counts_.delivered_in_window;
-            latency_->record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - h.sent_ns)));
+            latency_->record(
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - h.sent_ns)));
         }
         if (now >= window_start_ && now < window_end_) ++counts_.received_in_window;
         const std::int32_t pi = publisher_of_slot_[conn.slot()];
@@ -212,15 +217,18 @@ private:
 
 void validate(const BroadcastOptions& o) {
     const auto& c = o.common;
-    if (o.rooms == 0 || o.rooms > c.clients) throw std::invalid_argument("--rooms must be 1..clients");
+    if (o.rooms == 0 || o.rooms > c.clients)
+        throw std::invalid_argument("--rooms must be 1..clients");
     if (o.publishers == 0 || o.publishers > c.clients) {
         throw std::invalid_argument("--publishers must be 1..clients");
     }
-    if (o.size < kPayloadHeaderBytes) throw std::invalid_argument("--size must be at least 24 bytes");
+    if (o.size < kPayloadHeaderBytes)
+        throw std::invalid_argument("--size must be at least 24 bytes");
     if (o.window == 0) throw std::invalid_argument("--window must be positive");
     const RoomPlan plan{c.clients, o.rooms, o.publishers};
     if (std::uint64_t{c.clients} * plan.max_publishers_per_room() > 50'000'000) {
-        throw std::invalid_argument("clients x publishers per room is too large to track sequences");
+        throw std::invalid_argument(
+            "clients x publishers per room is too large to track sequences");
     }
 }
 
@@ -238,7 +246,8 @@ Report make_report(const BroadcastOptions& o, const Counts& n, const Histogram& 
                    const RunFacts& f) {
     const CommonOptions& c = o.common;
     const double seconds = static_cast<double>(o.duration.count()) / 1000.0;
-    const double lost = static_cast<double>(n.expected_in_window) - static_cast<double>(n.delivered_in_window);
+    const double lost =
+        static_cast<double>(n.expected_in_window) - static_cast<double>(n.delivered_in_window);
 
     Report r("broadcast");
     r.section("setup");
@@ -247,23 +256,29 @@ Report make_report(const BroadcastOptions& o, const Counts& n, const Histogram& 
     r.add("rooms", "rooms", o.rooms);
     r.add("publishers", "publishers", o.publishers);
     r.add("size", "message size", static_cast<double>(o.size), "B");
-    if (o.rate > 0) r.add("rate", "target rate", o.rate, "msg/s");
-    else r.add_text("rate", "target rate", "max");
+    if (o.rate > 0)
+        r.add("rate", "target rate", o.rate, "msg/s");
+    else
+        r.add_text("rate", "target rate", "max");
     r.add("window", "window per publisher", o.window);
     r.add("threads", "bench threads", static_cast<double>(f.threads));
     r.add("duration_s", "measured", seconds, "s", 1);
     r.add("connect_ms", "connect (all clients)", static_cast<double>(f.connect_ns) / 1e6, "ms", 1);
     r.section("throughput (measurement window)");
-    r.add("delivered_per_s", "delivered", static_cast<double>(n.received_in_window) / seconds, "msg/s");
+    r.add("delivered_per_s", "delivered", static_cast<double>(n.received_in_window) / seconds,
+          "msg/s");
     r.add("sent_per_s", "sent", static_cast<double>(n.sent_in_window) / seconds, "msg/s");
     r.add("delivered_mib_per_s", "delivered payload",
-          static_cast<double>(n.received_in_window) * static_cast<double>(o.size) / seconds / (1 << 20), "MiB/s", 1);
+          static_cast<double>(n.received_in_window) * static_cast<double>(o.size) / seconds /
+              (1 << 20),
+          "MiB/s", 1);
     r.section("delivery of messages sent in the window");
     r.add("sent", "sent", static_cast<double>(n.sent_in_window));
     r.add("expected", "expected deliveries", static_cast<double>(n.expected_in_window));
     r.add("delivered", "delivered", static_cast<double>(n.delivered_in_window));
     r.add("lost", "lost", lost);
-    r.add("loss_percent", "loss", n.expected_in_window == 0 ? 0.0 : 100.0 * lost / n.expected_in_window, "%", 4);
+    r.add("loss_percent", "loss",
+          n.expected_in_window == 0 ? 0.0 : 100.0 * lost / n.expected_in_window, "%", 4);
     r.add("duplicates", "duplicates", static_cast<double>(n.duplicates));
     r.add("sequence_gaps", "sequence gaps (whole run)", static_cast<double>(n.gaps));
     r.add("malformed", "foreign messages", static_cast<double>(n.malformed));
@@ -289,14 +304,16 @@ int run_broadcast(const BroadcastOptions& o) {
         .clients = c.clients,
         .threads = c.threads,
         .source_addrs = c.source_addrs,
-        .path_of = [rooms = o.rooms](std::uint32_t id) {
-            return "/ws/rooms/bench-" + std::to_string(id % rooms);
-        },
+        .path_of =
+            [rooms = o.rooms](std::uint32_t id) {
+                return "/ws/rooms/bench-" + std::to_string(id % rooms);
+            },
         .connect_timeout = c.connect_timeout,
     });
     progress = std::make_unique<Progress[]>(pool.size());
     for (std::size_t i = 0; i < pool.size(); ++i) {
-        hooks.push_back(std::make_unique<BroadcastWorker>(o, plan, pool.worker(i), pool.control(), progress[i]));
+        hooks.push_back(std::make_unique<BroadcastWorker>(o, plan, pool.worker(i), pool.control(),
+                                                          progress[i]));
         pool.worker(i).set_hooks(*hooks.back());
     }
     auto connected = pool.connect_all();
@@ -329,8 +346,9 @@ int run_broadcast(const BroadcastOptions& o) {
         n.merge(h->counts());
         latency->merge(h->latency());
     }
-    Report r = make_report(o, n, *latency, RunFacts{connected->count(), drain_ms, pool.size(),
-                                                     cpu.bench_percent(), cpu.server_percent()});
+    Report r = make_report(o, n, *latency,
+                           RunFacts{connected->count(), drain_ms, pool.size(), cpu.bench_percent(),
+                                    cpu.server_percent()});
     r.add_closes(pool.close_stats());
     r.print(std::cout, c.json);
     if (n.delivered_in_window == 0) {

@@ -39,8 +39,13 @@ struct alignas(64) Progress {
 class EchoWorker final : public WorkerHooks {
 public:
     EchoWorker(const EchoOptions& o, EpollWorker& worker, RunControl& control, Progress& progress)
-        : o_(o), worker_(worker), control_(control), progress_(progress),
-          slots_(worker.size()), latency_(std::make_unique<Histogram>()), payload_(make_payload(o.size)) {}
+        : o_(o),
+          worker_(worker),
+          control_(control),
+          progress_(progress),
+          slots_(worker.size()),
+          latency_(std::make_unique<Histogram>()),
+          payload_(make_payload(o.size)) {}
 
     void on_message(ClientConn& conn, std::string_view payload, std::int64_t now) override {
         PayloadHeader h;
@@ -53,7 +58,8 @@ public:
         s.acked = h.seq + 1;
         if (h.sent_ns >= window_start_ && h.sent_ns < window_end_) {
             ++counts_.returned_in_window;
-            latency_->record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - h.sent_ns)));
+            latency_->record(
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - h.sent_ns)));
         }
         if (now >= window_start_ && now < window_end_) ++counts_.arrived_in_window;
         top_up(conn, now);
@@ -63,7 +69,8 @@ public:
         if (phase != Phase::Run) return 20;
         if (!running_) see_run();
         if (!started_) {
-            for (std::size_t slot = 0; slot < worker_.size(); ++slot) top_up(worker_.conn(slot), now);
+            for (std::size_t slot = 0; slot < worker_.size(); ++slot)
+                top_up(worker_.conn(slot), now);
             started_ = true;
         }
         progress_.outstanding.store(counts_.sent_in_window - counts_.returned_in_window,
@@ -115,10 +122,12 @@ private:
 }  // namespace
 
 int run_echo(const EchoOptions& o) {
-    if (o.size < kPayloadHeaderBytes) throw std::invalid_argument("--size must be at least 24 bytes");
+    if (o.size < kPayloadHeaderBytes)
+        throw std::invalid_argument("--size must be at least 24 bytes");
     if (o.window == 0) throw std::invalid_argument("--window must be positive");
     const CommonOptions& c = o.common;
-    const std::string path = c.target.path.empty() || c.target.path == "/" ? "/ws/echo" : c.target.path;
+    const std::string path =
+        c.target.path.empty() || c.target.path == "/" ? "/ws/echo" : c.target.path;
     // Declared before the pool: the pool's destructor joins the threads that use them.
     std::unique_ptr<Progress[]> progress;
     std::vector<std::unique_ptr<EchoWorker>> hooks;
@@ -132,7 +141,8 @@ int run_echo(const EchoOptions& o) {
     });
     progress = std::make_unique<Progress[]>(pool.size());
     for (std::size_t i = 0; i < pool.size(); ++i) {
-        hooks.push_back(std::make_unique<EchoWorker>(o, pool.worker(i), pool.control(), progress[i]));
+        hooks.push_back(
+            std::make_unique<EchoWorker>(o, pool.worker(i), pool.control(), progress[i]));
         pool.worker(i).set_hooks(*hooks.back());
     }
     auto connected = pool.connect_all();
@@ -169,9 +179,11 @@ int run_echo(const EchoOptions& o) {
     r.add("window", "window per client", o.window);
     r.add("threads", "bench threads", static_cast<double>(pool.size()));
     r.add("duration_s", "measured", seconds, "s", 1);
-    r.add("connect_ms", "connect (all clients)", static_cast<double>(connected->count()) / 1e6, "ms", 1);
+    r.add("connect_ms", "connect (all clients)", static_cast<double>(connected->count()) / 1e6,
+          "ms", 1);
     r.section("throughput (measurement window)");
-    r.add("round_trips_per_s", "round trips", static_cast<double>(n.arrived_in_window) / seconds, "/s");
+    r.add("round_trips_per_s", "round trips", static_cast<double>(n.arrived_in_window) / seconds,
+          "/s");
     r.add("sent", "sent in window", static_cast<double>(n.sent_in_window));
     r.add("returned", "returned", static_cast<double>(n.returned_in_window));
     r.add("lost", "lost", static_cast<double>(n.sent_in_window - n.returned_in_window));

@@ -50,11 +50,12 @@ EpollWorker::EpollWorker(const Target& target, std::vector<ConnSpec> specs, RunC
       max_pending_(std::max(1u, max_pending_connects)),
       scratch_(kScratchBytes) {
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    if (epoll_fd_ < 0)
+        throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
     conns_.reserve(specs_.size());
     for (std::size_t slot = 0; slot < specs_.size(); ++slot) {
-        conns_.push_back(std::make_unique<ClientConn>(specs_[slot].id, static_cast<std::uint32_t>(slot),
-                                                      specs_[slot].path, *this));
+        conns_.push_back(std::make_unique<ClientConn>(
+            specs_[slot].id, static_cast<std::uint32_t>(slot), specs_[slot].path, *this));
     }
 }
 
@@ -70,7 +71,8 @@ void EpollWorker::run() {
         const Phase phase = control_.phase.load(std::memory_order_acquire);
         if (phase == Phase::Stop) break;
         if (phase == Phase::Connect && !control_.failed()) start_connects();
-        const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
+        const int n =
+            epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
         if (n < 0 && errno != EINTR) {
             control_.fail(std::string("epoll_wait: ") + std::strerror(errno));
             break;
@@ -118,14 +120,17 @@ void EpollWorker::on_closed(ClientConn& conn, const CloseInfo& info) {
     if (!info.was_open) {
         --pending_;
         const ConnSpec& spec = specs_[conn.slot()];
-        std::string msg = "connection " + std::to_string(spec.id) + " (GET " + spec.path + "): " + info.reason;
+        std::string msg =
+            "connection " + std::to_string(spec.id) + " (GET " + spec.path + "): " + info.reason;
         if (info.reason.starts_with("connect: Cannot assign requested address")) {
             msg += " (out of ephemeral ports? spread connections with --source-addrs)";
         }
         control_.fail(std::move(msg));
     } else if (control_.phase.load(std::memory_order_relaxed) != Phase::Stop) {
-        if (info.by_us) ++closes_.protocol_errors;
-        else ++closes_.by_code[info.code];
+        if (info.by_us)
+            ++closes_.protocol_errors;
+        else
+            ++closes_.by_code[info.code];
         if (closes_.first_reason.empty()) {
             closes_.first_reason = std::to_string(info.code) + " " + info.reason;
         }

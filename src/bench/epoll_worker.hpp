@@ -56,7 +56,7 @@ public:
 // How connections ended during the run (not counting the bench's own closes at the end).
 struct CloseStats {
     std::map<std::uint16_t, std::uint64_t> by_code;  // server Close codes; 1006: dropped
-    std::uint64_t protocol_errors = 0;  // we closed: the server broke RFC 6455
+    std::uint64_t protocol_errors = 0;               // we closed: the server broke RFC 6455
     std::string first_reason;
 
     void merge(const CloseStats& other);
@@ -64,9 +64,9 @@ struct CloseStats {
 };
 
 struct ConnSpec {
-    std::uint32_t id;        // global index
-    std::string path;        // request target
-    const in_addr* source;   // bind address, or nullptr
+    std::uint32_t id;       // global index
+    std::string path;       // request target
+    const in_addr* source;  // bind address, or nullptr
 };
 
 class EpollWorker final : public ConnEvents {
@@ -102,8 +102,8 @@ private:
     WorkerHooks* hooks_ = nullptr;
     int epoll_fd_ = -1;
     unsigned max_pending_;
-    unsigned pending_ = 0;          // connects + handshakes under way
-    std::size_t next_connect_ = 0;  // specs_[next_connect_..] not started yet
+    unsigned pending_ = 0;                            // connects + handshakes under way
+    std::size_t next_connect_ = 0;                    // specs_[next_connect_..] not started yet
     std::vector<std::unique_ptr<ClientConn>> conns_;  // never shrinks: pointers stay valid
     std::vector<ClientConn*> dirty_;                  // have queued bytes this turn
     std::vector<std::uint8_t> scratch_;               // one receive buffer for all conns

@@ -47,7 +47,8 @@ double per_conn(std::int64_t before, std::int64_t after, std::uint32_t clients) 
 int run_idle(const IdleOptions& o) {
     const CommonOptions& c = o.common;
     if (c.server_pid > 0 && process_rss_bytes(c.server_pid) < 0) {
-        throw std::invalid_argument("--server-pid " + std::to_string(c.server_pid) + ": no such process");
+        throw std::invalid_argument("--server-pid " + std::to_string(c.server_pid) +
+                                    ": no such process");
     }
     std::vector<std::unique_ptr<IdleWorker>> hooks;  // outlives the pool's threads
     WorkerPool pool(PoolOptions{
@@ -55,7 +56,8 @@ int run_idle(const IdleOptions& o) {
         .clients = c.clients,
         .threads = c.threads,
         .source_addrs = c.source_addrs,
-        .path_of = [](std::uint32_t id) { return "/ws/rooms/idle-" + std::to_string(id % kIdleRooms); },
+        .path_of =
+            [](std::uint32_t id) { return "/ws/rooms/idle-" + std::to_string(id % kIdleRooms); },
         .connect_timeout = c.connect_timeout,
     });
     for (std::size_t i = 0; i < pool.size(); ++i) {
@@ -82,11 +84,14 @@ int run_idle(const IdleOptions& o) {
     r.add_text("url", "url", c.url);
     r.add("clients", "connections", c.clients);
     r.add("hold_s", "held", static_cast<double>(o.hold.count()) / 1000.0, "s", 1);
-    r.add("connect_ms", "connect (all clients)", static_cast<double>(connected->count()) / 1e6, "ms", 1);
-    r.add("connect_per_s", "connect rate", c.clients / (static_cast<double>(connected->count()) / 1e9), "/s");
+    r.add("connect_ms", "connect (all clients)", static_cast<double>(connected->count()) / 1e6,
+          "ms", 1);
+    r.add("connect_per_s", "connect rate",
+          c.clients / (static_cast<double>(connected->count()) / 1e9), "/s");
     if (c.server_pid > 0) {
         r.section("server memory (VmRSS)");
-        r.add("server_rss.before_mib", "before connecting", before.server_rss / 1048576.0, "MiB", 1);
+        r.add("server_rss.before_mib", "before connecting", before.server_rss / 1048576.0, "MiB",
+              1);
         r.add("server_rss.open_mib", "all connected", open.server_rss / 1048576.0, "MiB", 1);
         r.add("server_rss.held_mib", "end of hold", held.server_rss / 1048576.0, "MiB", 1);
         r.add("server_rss.per_conn_bytes", "per connection (connected)",
@@ -100,10 +105,13 @@ int run_idle(const IdleOptions& o) {
     r.add("tcp_mem.held_kib", "end of hold", held.tcp_mem / 1024.0, "KiB");
     r.add("tcp_mem.per_conn_bytes", "per connection (end of hold)",
           per_conn(before.tcp_mem, held.tcp_mem, c.clients), "B");
-    r.add("tcp_inuse.added", "TCP sockets added", static_cast<double>(open.tcp_inuse - before.tcp_inuse));
+    r.add("tcp_inuse.added", "TCP sockets added",
+          static_cast<double>(open.tcp_inuse - before.tcp_inuse));
     if (before.socket_slabs >= 0 && held.socket_slabs >= 0) {
-        r.section("kernel socket objects (slabs TCP, sock_inode_cache, filp, eventpoll_epi; both ends)");
-        r.add("socket_slabs.added_kib", "added", (held.socket_slabs - before.socket_slabs) / 1024.0, "KiB");
+        r.section(
+            "kernel socket objects (slabs TCP, sock_inode_cache, filp, eventpoll_epi; both ends)");
+        r.add("socket_slabs.added_kib", "added", (held.socket_slabs - before.socket_slabs) / 1024.0,
+              "KiB");
         r.add("socket_slabs.per_conn_bytes", "per connection (both ends)",
               per_conn(before.socket_slabs, held.socket_slabs, c.clients), "B");
     }

@@ -10,10 +10,10 @@
 namespace confab::bench {
 
 struct PayloadHeader {
-    std::uint32_t sender = 0;   // publisher (broadcast) or connection (echo) id
+    std::uint32_t sender = 0;  // publisher (broadcast) or connection (echo) id
     std::uint32_t reserved = 0;
-    std::uint64_t seq = 0;      // per sender, from 0, no gaps
-    std::int64_t sent_ns = 0;   // CLOCK_MONOTONIC when queued for sending
+    std::uint64_t seq = 0;     // per sender, from 0, no gaps
+    std::int64_t sent_ns = 0;  // CLOCK_MONOTONIC when queued for sending
 };
 static_assert(sizeof(PayloadHeader) == 24);
 

@@ -75,7 +75,8 @@ std::int64_t socket_slab_bytes() {
         std::string name;
         std::int64_t active = 0, objects = 0, size = 0;
         if (!(fields >> name >> active >> objects >> size)) continue;
-        if (name == "TCP" || name == "sock_inode_cache" || name == "filp" || name == "eventpoll_epi") {
+        if (name == "TCP" || name == "sock_inode_cache" || name == "filp" ||
+            name == "eventpoll_epi") {
             total += active * size;
             any = true;
         }
@@ -83,7 +84,9 @@ std::int64_t socket_slab_bytes() {
     return any ? total : -1;
 }
 
-std::int64_t tcp_sockets_in_use() { return sockstat_tcp("inuse"); }
+std::int64_t tcp_sockets_in_use() {
+    return sockstat_tcp("inuse");
+}
 
 namespace {
 std::int64_t now_ns() {
@@ -108,7 +111,9 @@ void CpuMeter::stop() {
     if (server_pid_ > 0) server_stop_ = process_cpu_seconds(server_pid_);
 }
 
-double CpuMeter::bench_percent() const { return percent(bench_stop_ - bench_start_, stop_ns_ - start_ns_); }
+double CpuMeter::bench_percent() const {
+    return percent(bench_stop_ - bench_start_, stop_ns_ - start_ns_);
+}
 
 double CpuMeter::server_percent() const {
     if (server_start_ < 0 || server_stop_ < 0) return -1;

@@ -18,12 +18,16 @@ void Report::set(const std::string& key, nlohmann::json value) {
     json_[nlohmann::json::json_pointer(pointer)] = std::move(value);
 }
 
-void Report::section(std::string title) { rows_.push_back({"", std::move(title)}); }
+void Report::section(std::string title) {
+    rows_.push_back({"", std::move(title)});
+}
 
 void Report::add(const std::string& key, std::string label, double value, std::string unit,
                  int precision) {
-    if (precision == 0) set(key, static_cast<std::int64_t>(std::llround(value)));
-    else set(key, value);
+    if (precision == 0)
+        set(key, static_cast<std::int64_t>(std::llround(value)));
+    else
+        set(key, value);
     std::string text = fmt::format("{:.{}f}", value, precision);
     if (!unit.empty()) text += " " + unit;
     rows_.push_back({std::move(label), std::move(text)});
@@ -77,8 +81,10 @@ void Report::print(std::ostream& out, bool as_json) const {
     }
     out << "confab bench " << scenario_ << "\n";
     for (const Row& row : rows_) {
-        if (row.label.empty()) out << row.value << "\n";
-        else out << fmt::format("  {:<30} {}\n", row.label, row.value);
+        if (row.label.empty())
+            out << row.value << "\n";
+        else
+            out << fmt::format("  {:<30} {}\n", row.label, row.value);
     }
     out.flush();
 }

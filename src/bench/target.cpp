@@ -39,7 +39,8 @@ Target parse_ws_url(std::string_view url) {
     const std::string bad = "bad --url '" + std::string(url) + "': ";
     constexpr std::string_view kScheme = "ws://";
     if (url.starts_with("wss://")) throw std::invalid_argument(bad + "wss:// is not supported");
-    if (!url.starts_with(kScheme)) throw std::invalid_argument(bad + "expected ws://HOST:PORT[/PATH]");
+    if (!url.starts_with(kScheme))
+        throw std::invalid_argument(bad + "expected ws://HOST:PORT[/PATH]");
     std::string_view rest = url.substr(kScheme.size());
     const std::size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
@@ -73,7 +74,8 @@ std::vector<in_addr> parse_source_addrs(std::string_view text) {
         const std::uint32_t first = ntohl(parse_ipv4(text.substr(0, dash)).s_addr);
         const std::uint32_t last = ntohl(parse_ipv4(text.substr(dash + 1)).s_addr);
         if (last < first || last - first >= 65536) {
-            throw std::invalid_argument("--source-addrs: range must ascend and hold <= 65536 addresses");
+            throw std::invalid_argument(
+                "--source-addrs: range must ascend and hold <= 65536 addresses");
         }
         for (std::uint64_t a = first; a <= last; ++a) {
             out.push_back(in_addr{htonl(static_cast<std::uint32_t>(a))});

@@ -11,7 +11,7 @@
 namespace confab::bench {
 
 struct Target {
-    sockaddr_in addr{};      // resolved IPv4 address and port of the server
+    sockaddr_in addr{};       // resolved IPv4 address and port of the server
     std::string host_header;  // "host:port" as written in the URL
     std::string path;         // "/..." (empty when the URL had none)
 };

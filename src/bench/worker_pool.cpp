@@ -15,26 +15,31 @@ WorkerPool::WorkerPool(PoolOptions options) : options_(std::move(options)) {
     }
     const unsigned pending_each = std::max(1u, options_.max_pending_connects / threads);
     for (auto& s : specs) {
-        workers_.push_back(std::make_unique<EpollWorker>(options_.target, std::move(s), control_, pending_each));
+        workers_.push_back(
+            std::make_unique<EpollWorker>(options_.target, std::move(s), control_, pending_each));
     }
 }
 
-WorkerPool::~WorkerPool() { stop(); }
+WorkerPool::~WorkerPool() {
+    stop();
+}
 
 Result<std::chrono::nanoseconds> WorkerPool::connect_all() {
     const std::int64_t start = monotonic_ns();
     for (auto& w : workers_) threads_.emplace_back([&worker = *w] { worker.run(); });
     const std::int64_t deadline =
-        start + std::chrono::duration_cast<std::chrono::nanoseconds>(options_.connect_timeout).count();
+        start +
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.connect_timeout).count();
     const bool ok = wait_until(deadline, [this] {
         return control_.connected.load(std::memory_order_relaxed) >= options_.clients;
     });
     if (!ok) return fail(Errc::Unavailable, control_.error());
     const std::uint32_t connected = control_.connected.load();
     if (connected < options_.clients) {
-        return fail(Errc::Unavailable, "only " + std::to_string(connected) + " of " +
-                                           std::to_string(options_.clients) + " connections open after " +
-                                           std::to_string(options_.connect_timeout.count()) + " ms");
+        return fail(Errc::Unavailable,
+                    "only " + std::to_string(connected) + " of " +
+                        std::to_string(options_.clients) + " connections open after " +
+                        std::to_string(options_.connect_timeout.count()) + " ms");
     }
     return std::chrono::nanoseconds(monotonic_ns() - start);
 }
@@ -52,7 +57,8 @@ bool WorkerPool::wait_until(std::int64_t deadline_ns, const std::function<bool()
         if (done && done()) return true;
         const std::int64_t left = deadline_ns - monotonic_ns();
         if (left <= 0) return true;
-        std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(left, 1'000'000)));
+        std::this_thread::sleep_for(
+            std::chrono::nanoseconds(std::min<std::int64_t>(left, 1'000'000)));
     }
 }
 

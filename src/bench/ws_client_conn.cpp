@@ -198,7 +198,8 @@ bool ClientConn::check_handshake_response(std::string_view head, std::string& er
     const std::string_view status = head.substr(0, eol);
     // "HTTP/1.1 101 Switching Protocols" (RFC 6455 §4.1: anything else is not a WebSocket)
     const bool switched = status.size() >= 12 && status.starts_with("HTTP/1.") &&
-                          status.substr(8, 4) == " 101" && (status.size() == 12 || status[12] == ' ');
+                          status.substr(8, 4) == " 101" &&
+                          (status.size() == 12 || status[12] == ' ');
     if (!switched) {
         error = "server answered '" + std::string(status) + "' to GET " + path_;
         return false;
@@ -227,7 +228,9 @@ void ClientConn::on_message(ws::Opcode, std::string_view payload) {
     events_.on_message(*this, payload, read_ns_);
 }
 
-void ClientConn::on_ping(std::string_view payload) { queue_frame(ws::Opcode::Pong, payload); }
+void ClientConn::on_ping(std::string_view payload) {
+    queue_frame(ws::Opcode::Pong, payload);
+}
 
 void ClientConn::on_close(std::uint16_t code, std::string_view reason) {
     // RFC 6455 §5.5.1: answer with a Close echoing the code; then the server closes TCP.

@@ -97,13 +97,13 @@ private:
     int fd_ = -1;
     int epoll_fd_ = -1;
     State state_ = State::Idle;
-    bool dirty_ = false;           // on_dirty reported and flush() not yet called
-    bool write_blocked_ = false;   // a send came up short: wait for EPOLLOUT
-    std::int64_t read_ns_ = 0;     // when the bytes being consumed were read
-    std::uint32_t mask_state_;     // xorshift32 state for masking keys
-    std::string key_;              // Sec-WebSocket-Key we sent
-    std::string handshake_;        // response head received so far (only while Handshaking)
-    std::string out_;              // bytes queued for the socket; out_[out_sent_..] unsent
+    bool dirty_ = false;          // on_dirty reported and flush() not yet called
+    bool write_blocked_ = false;  // a send came up short: wait for EPOLLOUT
+    std::int64_t read_ns_ = 0;    // when the bytes being consumed were read
+    std::uint32_t mask_state_;    // xorshift32 state for masking keys
+    std::string key_;             // Sec-WebSocket-Key we sent
+    std::string handshake_;       // response head received so far (only while Handshaking)
+    std::string out_;             // bytes queued for the socket; out_[out_sent_..] unsent
     std::size_t out_sent_ = 0;
     ws::FrameReader reader_;
 };

@@ -9,7 +9,9 @@ namespace confab::bench {
 namespace {
 
 // Histogram is ~60 KiB: keep it off the test's stack.
-std::unique_ptr<Histogram> make() { return std::make_unique<Histogram>(); }
+std::unique_ptr<Histogram> make() {
+    return std::make_unique<Histogram>();
+}
 
 TEST(BenchHistogram, EmptyReportsZero) {
     auto h = make();
