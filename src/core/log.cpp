@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <string>
 
 namespace confab::log {
@@ -28,8 +29,13 @@ bool parse_level(std::string_view text, Level& out) {
 
 void write(Level l, std::string_view line) {
     using namespace std::chrono;
-    auto now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-    std::string out = fmt::format("{}.{:03d} {} {}\n", now / 1000, static_cast<int>(now % 1000),
+    auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm utc{};
+    gmtime_r(&secs, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::string out = fmt::format("{}.{:03d}Z {} {}\n", stamp, static_cast<int>(ms % 1000),
                                   kNames[static_cast<int>(l)], line);
     // One write(2) keeps lines from different loops whole.
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, out.data(), out.size());

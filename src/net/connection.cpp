@@ -21,8 +21,13 @@ Connection::Connection(EventLoop& loop, Socket socket, OutboxLimits limits, std:
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);
     socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+}
+
+std::string Connection::peer() const {
+    boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
-    if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    if (ec) return "?";
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
 Connection::~Connection() {
@@ -69,22 +74,20 @@ void Connection::mark_dirty() {
 }
 
 void Connection::replace_handler(std::unique_ptr<ConnectionHandler> next, std::string leftover) {
-    next_handler_ = std::move(next);
-    leftover_ = std::move(leftover);
+    upgrade_ = std::make_unique<PendingUpgrade>(PendingUpgrade{std::move(next), std::move(leftover)});
     if (!in_on_data_) apply_pending_handler();
 }
 
 void Connection::apply_pending_handler() {
-    while (next_handler_ && !closed_) {
+    while (upgrade_ && !closed_) {
+        std::unique_ptr<PendingUpgrade> up = std::move(upgrade_);
         // The old handler may still be on the stack of a caller; keep it until we return.
         std::unique_ptr<ConnectionHandler> old = std::move(handler_);
-        handler_ = std::move(next_handler_);
+        handler_ = std::move(up->handler);
         handler_->on_start();
-        if (!leftover_.empty() && !closed_) {
-            std::string bytes = std::move(leftover_);
-            leftover_.clear();
+        if (!up->leftover.empty() && !closed_) {
             in_on_data_ = true;
-            handler_->on_data({reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()});
+            handler_->on_data({reinterpret_cast<std::uint8_t*>(up->leftover.data()), up->leftover.size()});
             in_on_data_ = false;
         }
     }
@@ -114,7 +117,7 @@ void Connection::on_readable() {
         if (n == 0) return on_eof();
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        log::debug("conn {} {}: read error: {}", id_, peer_, std::strerror(errno));
+        log::debug("conn {} {}: read error: {}", id_, peer(), std::strerror(errno));
         return finish_close();
     }
     wait_readable();
@@ -146,7 +149,7 @@ void Connection::flush() {
         }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
-        log::debug("conn {} {}: write error: {}", id_, peer_, std::strerror(errno));
+        log::debug("conn {} {}: write error: {}", id_, peer(), std::strerror(errno));
         return fail_soon();
     }
     if (close_when_flushed_ && !draining_) start_draining();

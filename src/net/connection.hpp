@@ -6,6 +6,7 @@
 // registry holds a raw pointer until close.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
@@ -29,7 +30,10 @@ struct ConnectionGauge {
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    using Socket = boost::asio::ip::tcp::socket;
+    // Bound to io_context's own executor (8 bytes) rather than the polymorphic any_io_executor
+    // (40): it is stored once per connection and copied into every pending wait.
+    using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                                    boost::asio::io_context::executor_type>;
 
     Connection(EventLoop& loop, Socket socket, OutboxLimits limits, std::uint64_t id,
                ConnectionGauge* gauge);
@@ -42,7 +46,8 @@ public:
 
     std::uint64_t id() const { return id_; }
     EventLoop& loop() { return loop_; }
-    const std::string& peer() const { return peer_; }
+    // "address:port" of the peer, for log lines (asks the kernel; not for hot paths).
+    std::string peer() const;
     bool is_open() const { return !closed_ && !close_when_flushed_; }
 
     // Queues a data frame for this turn's flush; Overflow means the outbox limit was hit and
@@ -90,11 +95,13 @@ private:
     Socket socket_;
     Outbox outbox_;
     std::unique_ptr<ConnectionHandler> handler_;
-    std::unique_ptr<ConnectionHandler> next_handler_;
-    std::string leftover_;
+    struct PendingUpgrade {
+        std::unique_ptr<ConnectionHandler> handler;
+        std::string leftover;
+    };
+    std::unique_ptr<PendingUpgrade> upgrade_;  // only while a handler swap is pending
     ConnectionGauge* gauge_;
     std::uint64_t id_;
-    std::string peer_;
     Clock::time_point drain_deadline_{};
     Clock::duration linger_{};
     bool flush_scheduled_ = false;

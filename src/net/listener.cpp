@@ -37,8 +37,9 @@ void Listener::stop() {
 void Listener::accept_next() {
     if (stopped_) return;
     EventLoop& target = *loops_[next_loop_];
-    acceptor_.async_accept(target.io(), [this, &target](boost::system::error_code ec,
-                                                        tcp::socket socket) {
+    // The peer socket is created on its future loop's io_context; the accept itself runs here.
+    pending_.emplace(target.io());
+    acceptor_.async_accept(*pending_, [this, &target](boost::system::error_code ec) {
         if (stopped_) return;
         if (ec) {
             // EMFILE and friends: back off instead of spinning on a full descriptor table.
@@ -49,26 +50,31 @@ void Listener::accept_next() {
             });
             return;
         }
-        next_loop_ = (next_loop_ + 1) % loops_.size();
-        std::int64_t open = gauge_.open.fetch_add(1, std::memory_order_relaxed) + 1;
-        if (gauge_.limit > 0 && open > gauge_.limit) {
-            gauge_.open.fetch_sub(1, std::memory_order_relaxed);
-            log::warn("connection limit {} reached: refusing a connection", gauge_.limit);
-            // Best effort, non-blocking: a fresh socket's send buffer has room for a line.
-            ::send(socket.native_handle(), refusal_.data(), refusal_.size(),
-                   MSG_NOSIGNAL | MSG_DONTWAIT);
-            boost::system::error_code ignored;
-            socket.shutdown(tcp::socket::shutdown_both, ignored);
-            socket.close(ignored);
-        } else if (&target == &accept_loop_) {
-            on_accept_(target, std::move(socket));
-        } else {
-            target.post([this, &target, s = std::move(socket)]() mutable {
-                on_accept_(target, std::move(s));
-            });
-        }
+        on_accepted(target);
         accept_next();
     });
+}
+
+void Listener::on_accepted(EventLoop& target) {
+    Connection::Socket socket = std::move(*pending_);
+    pending_.reset();
+    next_loop_ = (next_loop_ + 1) % loops_.size();
+    std::int64_t open = gauge_.open.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (gauge_.limit > 0 && open > gauge_.limit) {
+        gauge_.open.fetch_sub(1, std::memory_order_relaxed);
+        log::warn("connection limit {} reached: refusing a connection", gauge_.limit);
+        // Best effort, non-blocking: a fresh socket's send buffer has room for a line.
+        ::send(socket.native_handle(), refusal_.data(), refusal_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
+    } else if (&target == &accept_loop_) {
+        on_accept_(target, std::move(socket));
+    } else {
+        target.post([this, &target, s = std::move(socket)]() mutable {
+            on_accept_(target, std::move(s));
+        });
+    }
 }
 
 }  // namespace confab::net

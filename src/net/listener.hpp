@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ public:
 
 private:
     void accept_next();
+    void on_accepted(EventLoop& target);
 
     EventLoop& accept_loop_;
     std::vector<EventLoop*> loops_;
@@ -39,6 +41,7 @@ private:
     OnAccept on_accept_;
     ConnectionGauge& gauge_;
     std::string refusal_;
+    std::optional<Connection::Socket> pending_;  // the socket the current accept fills
     std::size_t next_loop_ = 0;
     bool stopped_ = false;
 };
