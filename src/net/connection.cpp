@@ -41,15 +41,15 @@ void Connection::start(std::unique_ptr<ConnectionHandler> handler) {
     if (!closed_) wait_readable();
 }
 
-PushResult Connection::send(FrameRef frame) {
+PushResult Connection::send(FrameRef frame, Priority priority) {
     if (closed_ || close_when_flushed_) return PushResult::Queued;  // quietly discarded
-    PushResult r = outbox_.push(frame);
+    PushResult r = outbox_.push(frame, priority);
     if (r == PushResult::Overflow && !waiting_writable_ && !write_failed_) {
         // Full within one turn (a burst of replies): write now and retry before calling it
         // a slow consumer. The limit is for peers that do not read, not for busy turns.
         flush();
         if (closed_ || close_when_flushed_) return PushResult::Queued;
-        r = outbox_.push(std::move(frame));
+        r = outbox_.push(std::move(frame), priority);
     }
     if (r == PushResult::Queued) mark_dirty();
     return r;

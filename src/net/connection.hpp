@@ -52,7 +52,7 @@ public:
 
     // Queues a data frame for this turn's flush; Overflow means the outbox limit was hit and
     // nothing was queued: the caller applies its policy (drop, or close as a slow consumer).
-    PushResult send(FrameRef frame);
+    PushResult send(FrameRef frame, Priority priority = Priority::Normal);
     // Queues a control frame; never refused, written ahead of queued data.
     void send_control(FrameRef frame);
     // Queues a frame behind all queued data; never refused (a Close answering the peer's).

@@ -5,12 +5,17 @@
 
 namespace confab::net {
 
-PushResult Outbox::push(FrameRef frame) {
+PushResult Outbox::push(FrameRef frame, Priority priority) {
     std::size_t size = frame->size();
+    std::uint32_t max_messages = limits_.max_messages;
+    std::size_t max_bytes = limits_.max_bytes;
+    if (priority == Priority::Droppable) {
+        max_messages /= 2;
+        max_bytes /= 2;
+    }
     // An empty queue takes any one frame: a message may be larger than the byte limit (it is
     // bounded by the message size limit instead) and must still be deliverable.
-    if (data_count_ > 0 &&
-        (data_count_ >= limits_.max_messages || data_bytes_ + size > limits_.max_bytes)) {
+    if (data_count_ > 0 && (data_count_ >= max_messages || data_bytes_ + size > max_bytes)) {
         return PushResult::Overflow;
     }
     push_after_data(std::move(frame));

@@ -22,13 +22,17 @@ struct OutboxLimits {
 // Backpressure is in the return type: the caller must decide what a full queue means.
 enum class PushResult { Queued, Overflow };
 
+// Droppable frames (QoS 0: typing, presence) may use only half the queue, so a backlog of
+// them never crowds out frames that must be delivered.
+enum class Priority { Normal, Droppable };
+
 class Outbox {
 public:
     explicit Outbox(OutboxLimits limits = {}) : limits_(limits) {}
 
     // Queues a data frame unless that would pass a limit (then nothing is queued). An empty
     // queue accepts any one frame, however large.
-    PushResult push(FrameRef frame);
+    PushResult push(FrameRef frame, Priority priority = Priority::Normal);
     // Queues a frame behind the data already queued, whatever the limits (e.g. the Close that
     // answers a peer's Close must follow the replies to what the peer sent before it).
     void push_after_data(FrameRef frame);

@@ -37,6 +37,8 @@ void RoomEndpoint::deliver(const rooms::RoomMessagePtr& message) {
     }
 }
 
-std::string RoomEndpoint::display_name() const { return "web-" + std::to_string(connection_id()); }
+rooms::MemberInfo RoomEndpoint::info() const {
+    return {"web-" + std::to_string(connection_id()), "", "ws"};
+}
 
 }  // namespace confab::session

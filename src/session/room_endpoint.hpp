@@ -18,7 +18,7 @@ public:
 
     // rooms::Member
     void deliver(const rooms::RoomMessagePtr& message) override;
-    std::string display_name() const override;
+    rooms::MemberInfo info() const override;
 
 private:
     void on_open() override;

@@ -23,7 +23,8 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 TelnetSession::TelnetSession(net::Connection& conn, const SessionContext& ctx)
-    : conn_(conn), ctx_(ctx), codec_(ctx.config.max_line_bytes), nick_(fmt::format("guest-{}", conn.id())) {}
+    : conn_(conn), ctx_(ctx), codec_(ctx.config.max_line_bytes), nick_(fmt::format("guest-{}", conn.id())),
+      session_id_(fmt::format("telnet-{}", conn.id())) {}
 
 template <typename Fn>
 auto TelnetSession::guarded(Fn fn) {
@@ -95,7 +96,9 @@ void TelnetSession::command(std::string_view name, std::string_view arg) {
         }));
     }
     if (name == "who") {
-        return ctx_.shard.list_members(room_, guarded([this](shard::Shard::MemberList names) {
+        return ctx_.shard.list_members(room_, guarded([this](shard::Shard::MemberList members) {
+            std::vector<std::string> names;
+            for (const auto& m : members) names.push_back(rooms::display_name(m));
             say(fmt::format("in #{}: {}", room_, fmt::join(names, ", ")));
         }));
     }

@@ -26,7 +26,7 @@ public:
 
     // rooms::Member
     void deliver(const rooms::RoomMessagePtr& message) override;
-    std::string display_name() const override { return nick_ + " (telnet)"; }
+    rooms::MemberInfo info() const override { return {nick_, session_id_, "telnet"}; }
 
 private:
     // telnet::LineHandler
@@ -44,6 +44,7 @@ private:
     const SessionContext& ctx_;
     telnet::LineCodec codec_;
     std::string nick_;
+    std::string session_id_;  // "telnet-<connection id>": the publisher identity for dedup
     std::string room_;
     bool counted_ = false;
     bool overflowed_ = false;

@@ -64,7 +64,7 @@ void Shard::list_members(std::string room, std::function<void(MemberList)> done)
         s->loop().post([this, s, room, gather] {
             MemberList names;
             if (auto* members = s->rooms().members(room)) {
-                for (auto* m : *members) names.push_back(m->display_name());
+                for (auto* m : *members) names.push_back(m->info());
             }
             loop_.post([gather, names = std::move(names)]() mutable {
                 gather->parts.push_back(std::move(names));

@@ -36,7 +36,7 @@ public:
     // Receivers on one shard see one publisher's messages in publish order.
     void publish(rooms::RoomMessagePtr message);
 
-    using MemberList = std::vector<std::string>;
+    using MemberList = std::vector<rooms::MemberInfo>;
     using RoomList = std::vector<std::pair<std::string, std::size_t>>;
     // Asks every shard and calls `done` on this loop with the merged answer. `done` must
     // guard its own captures' lifetime (e.g. hold a weak_ptr to a connection).

@@ -53,6 +53,16 @@ TEST(Outbox, EmptyQueueAcceptsOneFrameLargerThanByteLimit) {
     EXPECT_EQ(box.push(frame("x")), PushResult::Overflow);
 }
 
+TEST(Outbox, DroppableFramesUseOnlyHalfTheQueue) {
+    Outbox box({.max_messages = 4, .max_bytes = 1000});
+    EXPECT_EQ(box.push(frame("a"), Priority::Droppable), PushResult::Queued);
+    EXPECT_EQ(box.push(frame("b"), Priority::Droppable), PushResult::Queued);
+    EXPECT_EQ(box.push(frame("c"), Priority::Droppable), PushResult::Overflow);
+    EXPECT_EQ(box.push(frame("d")), PushResult::Queued);
+    EXPECT_EQ(box.push(frame("e")), PushResult::Queued);
+    EXPECT_EQ(box.push(frame("f")), PushResult::Overflow);
+}
+
 TEST(Outbox, PushAfterDataIgnoresLimitsAndKeepsOrder) {
     Outbox box({.max_messages = 1, .max_bytes = 100});
     box.push(frame("reply"));

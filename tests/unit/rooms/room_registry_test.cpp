@@ -11,7 +11,7 @@ namespace {
 struct RecordingMember : Member {
     std::vector<RoomMessagePtr> got;
     void deliver(const RoomMessagePtr& m) override { got.push_back(m); }
-    std::string display_name() const override { return "rec"; }
+    MemberInfo info() const override { return {"rec", "", "ws"}; }
 };
 
 RoomMessagePtr message(std::string room) {
