@@ -27,6 +27,10 @@ struct ServeFlags {
     std::int64_t max_connections = 100'000;
     std::string max_line = "4KiB";
     bool no_deflate = false;
+    std::string sync = "batch";
+    std::string sync_interval = "1s";
+    std::uint64_t retention_messages = 10'000;
+    std::string retention_age = "0";
     std::string log_level = "info";
 };
 
@@ -49,6 +53,11 @@ server::ServerConfig to_config(const ServeFlags& f) {
     s.close_timeout = server::parse_duration(f.close_timeout);
     s.max_line_bytes = server::parse_size(f.max_line);
     s.permessage_deflate = !f.no_deflate;
+    c.history.sync = server::parse_sync_mode(f.sync);
+    c.history.sync_interval = server::parse_duration(f.sync_interval);
+    c.history.max_messages_per_room = f.retention_messages;
+    c.history.max_age = server::parse_duration(f.retention_age);
+    c.history.max_read_messages = 10'000;
     if (s.max_message_size == 0) throw std::invalid_argument("--max-message-size must be positive");
     if (s.outbox.max_messages == 0) throw std::invalid_argument("--send-queue-limit must be positive");
     if (s.ping_interval.count() <= 0 || s.pong_timeout.count() <= 0) {
@@ -80,6 +89,10 @@ Run add_serve_command(CLI::App& app) {
     cmd->add_option("--close-timeout", flags->close_timeout, "time to wait for the peer's Close reply")->capture_default_str();
     cmd->add_option("--max-connections", flags->max_connections, "open connections (all listeners) before new ones are refused; 0 = no limit")->capture_default_str();
     cmd->add_option("--max-line", flags->max_line, "longest telnet line")->capture_default_str();
+    cmd->add_option("--sync", flags->sync, "durability of QoS 1 history: always (fsync before ack), batch (fsync at most every --sync-interval), off")->capture_default_str();
+    cmd->add_option("--sync-interval", flags->sync_interval, "batch mode: longest time an acked message stays unsynced")->capture_default_str();
+    cmd->add_option("--retention-messages", flags->retention_messages, "stored messages kept per room (0 = unlimited)")->capture_default_str();
+    cmd->add_option("--retention-age", flags->retention_age, "stored messages older than this are trimmed (0 = forever)")->capture_default_str();
     cmd->add_flag("--no-deflate", flags->no_deflate, "never negotiate permessage-deflate");
     cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")->capture_default_str();
     return [flags] {

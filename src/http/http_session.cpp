@@ -7,8 +7,10 @@
 #include "http/metrics.hpp"
 #include "http/responses.hpp"
 #include "rooms/room_name.hpp"
+#include "proto/command.hpp"
 #include "session/echo_endpoint.hpp"
 #include "session/room_endpoint.hpp"
+#include "session/v1_session.hpp"
 #include "ws/handshake.hpp"
 
 namespace confab::http {
@@ -132,7 +134,15 @@ void HttpSession::serve_static(Request& req, std::string_view path) {
 
 void HttpSession::handle_upgrade(Request& req, std::string_view path) {
     std::string room;
-    if (path.starts_with(kRoomsPrefix)) {
+    bool v1 = false;
+    if (path == "/ws") {
+        // confab.v1 only: a client must ask for it, so that a plain WebSocket client does not
+        // mistake this endpoint for a hub (RFC 6455 §4.2.2: the server picks a subprotocol).
+        if (!ws::header_has_token(header(req, bhttp::field::sec_websocket_protocol), proto::kSubprotocol)) {
+            return fail(400, "the /ws endpoint speaks the confab.v1 subprotocol: offer it in Sec-WebSocket-Protocol");
+        }
+        v1 = true;
+    } else if (path.starts_with(kRoomsPrefix)) {
         room = std::string(path.substr(kRoomsPrefix.size()));
         if (!rooms::is_valid_room_name(room)) {
             return fail(400, "invalid room name: use 1-128 of [A-Za-z0-9._:-/]");
@@ -172,17 +182,11 @@ void HttpSession::handle_upgrade(Request& req, std::string_view path) {
         deflate = decision.deflate->params;
         ext = decision.deflate->response_header;
     }
-    std::string accept = decision.accept;
-    if (ext.empty()) {
-        conn_.send(make_response(101, "", "", KeepAlive::Yes,
-                                 {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", accept}}));
-    } else {
-        conn_.send(make_response(101, "", "", KeepAlive::Yes,
-                                 {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", accept},
-                                  {"Sec-WebSocket-Extensions", ext}}));
-    }
+    conn_.send(switching_protocols(decision.accept, ext, v1 ? proto::kSubprotocol : std::string_view{}));
     std::unique_ptr<net::ConnectionHandler> next;
-    if (room.empty()) {
+    if (v1) {
+        next = std::make_unique<session::V1Session>(conn_, ctx_, deflate);
+    } else if (room.empty()) {
         next = std::make_unique<session::EchoEndpoint>(conn_, ctx_.config, ctx_.shard.stats(), deflate);
     } else {
         next = std::make_unique<session::RoomEndpoint>(conn_, ctx_, deflate, std::move(room));

@@ -48,6 +48,18 @@ FrameRef make_response(int status, std::string_view content_type, std::string_vi
     return SharedFrame::copy_of(out);
 }
 
+FrameRef switching_protocols(std::string_view accept, std::string_view extensions,
+                             std::string_view subprotocol) {
+    std::string out = fmt::format(
+        "HTTP/1.1 101 Switching Protocols\r\nServer: confab\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
+        accept);
+    if (!extensions.empty()) out += fmt::format("Sec-WebSocket-Extensions: {}\r\n", extensions);
+    if (!subprotocol.empty()) out += fmt::format("Sec-WebSocket-Protocol: {}\r\n", subprotocol);
+    out += "\r\n";
+    return SharedFrame::copy_of(out);
+}
+
 FrameRef make_problem(int status, std::string_view detail, KeepAlive keep_alive, HeaderList extra) {
     nlohmann::json problem = {{"type", "about:blank"},
                               {"title", reason_phrase(status)},

@@ -22,6 +22,10 @@ FrameRef make_response(int status, std::string_view content_type, std::string_vi
                        KeepAlive keep_alive, HeaderList extra = {},
                        BodyMode mode = BodyMode::Full);
 
+// The 101 reply to a WebSocket upgrade; `extensions` and `subprotocol` are left out if empty.
+FrameRef switching_protocols(std::string_view accept, std::string_view extensions,
+                             std::string_view subprotocol);
+
 // {"type":"about:blank","title":<reason phrase>,"status":N,"detail":...}
 FrameRef make_problem(int status, std::string_view detail, KeepAlive keep_alive,
                       HeaderList extra = {});

@@ -60,4 +60,11 @@ std::size_t parse_size(std::string_view text) {
     return static_cast<std::size_t>(value * factor);
 }
 
+store::SyncMode parse_sync_mode(std::string_view text) {
+    if (text == "always") return store::SyncMode::Always;
+    if (text == "batch") return store::SyncMode::Batch;
+    if (text == "off") return store::SyncMode::Off;
+    throw std::invalid_argument("--sync must be always, batch or off, got '" + std::string(text) + "'");
+}
+
 }  // namespace confab::server

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "session/session_config.hpp"
+#include "store/store_config.hpp"
 
 namespace confab::server {
 
@@ -25,7 +26,11 @@ struct ServerConfig {
     std::string web_root;  // the chat page's files
     std::int64_t max_connections = 100'000;
     session::SessionConfig session{};
+    store::StoreConfig history{};  // data_dir is filled from data_dir
 };
+
+// "always" | "batch" | "off".
+store::SyncMode parse_sync_mode(std::string_view text);
 
 // "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces) → host and port.
 HostPort parse_host_port(std::string_view text);

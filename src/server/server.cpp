@@ -51,10 +51,16 @@ Server::Server(ServerConfig config)
     for (unsigned i = 0; i < threads; ++i) {
         shards_.push_back(std::make_unique<shard::Shard>(i));
         all.push_back(shards_.back().get());
-        contexts_.push_back(std::make_unique<session::SessionContext>(
-            session::SessionContext{config_.session, *shards_.back(), telnet_online_, gauge_}));
     }
     for (auto& s : shards_) s->connect(all);
+    bridge_ = std::make_unique<session::HistoryBridge>(
+        session::BuildContext{config_.session, telnet_online_}, all);
+    config_.history.data_dir = config_.data_dir;
+    history_ = std::make_unique<store::SqliteHistoryStore>(config_.history, *bridge_);
+    for (auto& s : shards_) {
+        contexts_.push_back(std::make_unique<session::SessionContext>(
+            session::SessionContext{config_.session, *s, telnet_online_, gauge_, *history_}));
+    }
     start_listeners();
 }
 
@@ -144,6 +150,7 @@ void Server::begin_shutdown() {
 void Server::check_drained(std::chrono::steady_clock::time_point deadline) {
     if (gauge_.open.load() <= 0 || std::chrono::steady_clock::now() >= deadline) {
         if (gauge_.open.load() > 0) log::warn("{} connection(s) still open at the deadline: closing them", gauge_.open.load());
+        history_->stop();  // commits what is queued and makes it durable
         for (auto& s : shards_) s->loop().stop();
         return;
     }

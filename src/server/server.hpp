@@ -11,8 +11,10 @@
 #include "http/static_files.hpp"
 #include "net/listener.hpp"
 #include "server/config.hpp"
+#include "session/history_bridge.hpp"
 #include "session/session_context.hpp"
 #include "shard/shard.hpp"
+#include "store/sqlite_history_store.hpp"
 
 namespace confab::server {
 
@@ -39,6 +41,9 @@ private:
     std::atomic<std::uint64_t> next_connection_id_{1};
     net::ConnectionGauge gauge_;
     std::vector<std::unique_ptr<shard::Shard>> shards_;
+    // The store thread posts into the shards' loops: it is stopped (joined) before they go.
+    std::unique_ptr<session::HistoryBridge> bridge_;
+    std::unique_ptr<store::SqliteHistoryStore> history_;
     std::vector<std::unique_ptr<session::SessionContext>> contexts_;
     std::unique_ptr<net::Listener> http_listener_;
     std::unique_ptr<net::Listener> telnet_listener_;

@@ -21,12 +21,22 @@ void RoomEndpoint::on_ws_closed() {
 }
 
 void RoomEndpoint::on_ws_message(ws::Opcode op, std::string_view payload) {
-    ctx_.shard.publish(build_room_message(ctx_, room_, op, payload, connection().id()));
+    // Plain rooms are the Gorilla hub: fan-out only (QoS 0), nothing stored.
+    if (op == ws::Opcode::Binary) {
+        return ctx_.shard.publish(build_binary_message(ctx_.build(), room_, payload, connection_id()));
+    }
+    ctx_.shard.publish(build_chat_message(
+        ctx_.build(), {.room = room_,
+                       .line = chat_line_from_plain(payload, connection_id()),
+                       .qos = rooms::Qos::Droppable,
+                       .ts_ms = wall_clock_ms(),
+                       .sender = connection_id()}));
 }
 
 void RoomEndpoint::deliver(const rooms::RoomMessagePtr& message) {
-    if (overflowed_ || !is_open()) return;
-    if (send_frame(frame_for(*message, deflate_params())) == net::PushResult::Overflow) {
+    if (overflowed_ || !is_open() || !message->ws_frame) return;  // presence is not for us
+    if (send_frame(pick_frame(message->ws_frame, message->ws_deflated, deflate_params())) ==
+        net::PushResult::Overflow) {
         // Slow consumer: close after this fan-out, never inside it.
         overflowed_ = true;
         stats().add(stats().slow_consumer_closes);

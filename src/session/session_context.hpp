@@ -5,8 +5,10 @@
 #include <atomic>
 
 #include "net/connection.hpp"
+#include "session/room_message_builder.hpp"
 #include "session/session_config.hpp"
 #include "shard/shard.hpp"
+#include "store/history_store.hpp"
 
 namespace confab::session {
 
@@ -18,6 +20,10 @@ struct SessionContext {
     std::atomic<int>& telnet_online;
     // Open connections on every loop, against --max-connections.
     const net::ConnectionGauge& connections;
+    // Durable history for QoS 1; completions come back through the HistoryBridge.
+    store::HistoryStore& history;
+
+    BuildContext build() const { return {config, telnet_online}; }
 };
 
 }  // namespace confab::session

@@ -5,6 +5,8 @@
 #include "core/log.hpp"
 #include "net/event_loop.hpp"
 #include "rooms/room_name.hpp"
+#include "session/history_bridge.hpp"
+#include "session/pending.hpp"
 #include "session/room_message_builder.hpp"
 #include "telnet/chat_format.hpp"
 
@@ -60,9 +62,25 @@ void TelnetSession::on_line(std::string_view raw) {
         std::string_view arg = space == std::string_view::npos ? "" : trim(rest.substr(space + 1));
         return command(name, arg);
     }
-    std::string json = telnet::line_to_ws_json(nick_, line);
-    std::string shown = telnet::render_for_telnet(json, true);
-    ctx_.shard.publish(build_room_message(ctx_, room_, ws::Opcode::Text, json, conn_.id(), shown));
+    publish(line);
+}
+
+void TelnetSession::publish(std::string_view text) {
+    // Telnet lines are QoS 1: stored, numbered, then fanned out by the history bridge.
+    auto pending = std::make_unique<PendingPublish>();
+    pending->loop = &conn_.loop();
+    pending->conn = conn_.weak_from_this();
+    pending->message = {.room = room_,
+                        .line = chat_line_from_telnet(nick_, session_id_, text),
+                        .qos = rooms::Qos::Guaranteed,
+                        .ts_ms = wall_clock_ms(),
+                        .sender = conn_.id()};
+    pending->on_stored = guarded([this](const store::AppendResult& r) {
+        if (r.error) say(fmt::format("error: your line was not stored ({})", r.error->message));
+    });
+    if (auto ok = submit_publish(ctx_.history, std::move(pending), session_id_, ""); !ok) {
+        say("error: the server is busy; your line was not sent, please repeat it");
+    }
 }
 
 void TelnetSession::on_line_too_long() {
@@ -106,10 +124,17 @@ void TelnetSession::command(std::string_view name, std::string_view arg) {
 }
 
 void TelnetSession::join(std::string room) {
-    if (!room_.empty()) ctx_.shard.rooms().leave(room_, this);
+    if (!room_.empty()) leave_room();
     room_ = std::move(room);
     ctx_.shard.rooms().join(room_, this);
+    ctx_.shard.publish(build_presence_message(ctx_.build(), room_, true, info(), conn_.id()));
     say(fmt::format("joined #{}", room_));
+}
+
+void TelnetSession::leave_room() {
+    ctx_.shard.rooms().leave(room_, this);
+    ctx_.shard.publish(build_presence_message(ctx_.build(), room_, false, info(), conn_.id()));
+    room_.clear();
 }
 
 void TelnetSession::say(std::string_view text) {
@@ -123,10 +148,13 @@ void TelnetSession::quit(std::string_view farewell) {
 
 void TelnetSession::deliver(const rooms::RoomMessagePtr& message) {
     if (message->sender == conn_.id() || overflowed_ || !conn_.is_open()) return;
-    FrameRef line = message->telnet_line
-                        ? message->telnet_line
-                        : SharedFrame::copy_of(telnet::render_for_telnet(message->payload(),
-                                                                         message->is_text));
+    FrameRef line = message->telnet_line;
+    if (!line) {
+        // Published before this user arrived (the form is rendered only when telnet users are
+        // online): render it here, once for this receiver.
+        if (!message->ws_frame) return;  // presence rendered before we came: skip
+        line = SharedFrame::copy_of(telnet::render_for_telnet(message->payload(), message->is_text));
+    }
     if (conn_.send(std::move(line)) == net::PushResult::Overflow) {
         overflowed_ = true;
         ctx_.shard.stats().add(ctx_.shard.stats().slow_consumer_closes);
@@ -144,8 +172,7 @@ void TelnetSession::on_shutdown() {
 }
 
 void TelnetSession::on_closed() {
-    if (!room_.empty()) ctx_.shard.rooms().leave(room_, this);
-    room_.clear();
+    if (!room_.empty()) leave_room();
     if (counted_) ctx_.telnet_online.fetch_sub(1, std::memory_order_relaxed);
     counted_ = false;
 }

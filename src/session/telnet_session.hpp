@@ -35,6 +35,8 @@ private:
 
     void command(std::string_view name, std::string_view arg);
     void join(std::string room);
+    void leave_room();
+    void publish(std::string_view text);
     void say(std::string_view text);  // a line from the server: "* text\r\n"
     void quit(std::string_view farewell);
     template <typename Fn>

@@ -46,7 +46,9 @@ protected:
     // Sends one data message, compressed when negotiated and worth it.
     net::PushResult send_message(ws::Opcode op, std::string_view payload);
     // Sends a pre-encoded data frame (shared with other receivers).
-    net::PushResult send_frame(FrameRef frame) { return conn_.send(std::move(frame)); }
+    net::PushResult send_frame(FrameRef frame, net::Priority priority = net::Priority::Normal) {
+        return conn_.send(std::move(frame), priority);
+    }
     bool deflate_enabled() const { return deflate_.has_value(); }
     const std::optional<ws::DeflateParams>& deflate_params() const { return deflate_; }
     bool is_open() const { return state_ == State::Open; }

@@ -30,13 +30,13 @@ void Shard::send_batches() {
         if (outgoing_[i].empty()) continue;
         Shard* target = shards_[i];
         target->loop().post([target, batch = std::move(outgoing_[i])]() mutable {
-            target->receive_batch(std::move(batch));
+            target->deliver_batch(batch);
         });
         outgoing_[i] = {};
     }
 }
 
-void Shard::receive_batch(std::vector<rooms::RoomMessagePtr> batch) {
+void Shard::deliver_batch(const std::vector<rooms::RoomMessagePtr>& batch) {
     std::uint64_t n = 0;
     for (const auto& m : batch) n += rooms_.fan_out(m);
     stats_.add(stats_.delivered, n);

@@ -36,6 +36,9 @@ public:
     // Receivers on one shard see one publisher's messages in publish order.
     void publish(rooms::RoomMessagePtr message);
 
+    // Fans out messages that came from elsewhere (another shard, the store thread).
+    void deliver_batch(const std::vector<rooms::RoomMessagePtr>& batch);
+
     using MemberList = std::vector<rooms::MemberInfo>;
     using RoomList = std::vector<std::pair<std::string, std::size_t>>;
     // Asks every shard and calls `done` on this loop with the merged answer. `done` must
@@ -45,7 +48,6 @@ public:
 
 private:
     void send_batches();
-    void receive_batch(std::vector<rooms::RoomMessagePtr> batch);
 
     net::EventLoop loop_;
     rooms::RoomRegistry rooms_;
