@@ -46,6 +46,7 @@ test-asan: deps $(ASAN)/build.ninja
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) --timeout 600 -L 'unit|integration'
 
 bench: build
+	$(BUILD)/bench/micro/confab_micro
 	bench/run.sh $(BUILD)/src/confab
 
 clean:
