@@ -169,6 +169,9 @@ void V1Session::on_leave(proto::Leave& leave) {
 }
 
 void V1Session::on_pub(proto::Pub& pub) {
+    if (!rooms_.contains(pub.room)) {
+        return send_error(proto::ErrorCode::NotJoined, "join " + pub.room + " before publishing to it", pub.ref);
+    }
     ChatMessageSpec spec{.room = pub.room,
                          .line = chat_line_from_v1(nick_, session_id_, std::move(pub.data)),
                          .qos = pub.qos,
@@ -199,6 +202,9 @@ void V1Session::on_pub(proto::Pub& pub) {
 }
 
 void V1Session::on_members(proto::Members& members) {
+    if (!rooms_.contains(members.room)) {
+        return send_error(proto::ErrorCode::NotJoined, "not in room " + members.room, members.ref);
+    }
     auto weak = connection().weak_from_this();
     ctx_.shard.list_members(members.room, [this, weak, room = members.room,
                                            ref = members.ref](shard::Shard::MemberList list) {
