@@ -32,6 +32,7 @@ struct ServeFlags {
     std::uint64_t retention_messages = 10'000;
     std::string retention_age = "0";
     std::string log_level = "info";
+    std::vector<std::string> api_keys;
 };
 
 server::ServerConfig to_config(const ServeFlags& f) {
@@ -43,6 +44,7 @@ server::ServerConfig to_config(const ServeFlags& f) {
     c.data_dir = f.data_dir;
     c.web_root = f.web_root;
     c.max_connections = f.max_connections;
+    c.api_keys = f.api_keys;
     auto& s = c.session;
     s.max_message_size = server::parse_size(f.max_message_size);
     s.outbox.max_messages = f.send_queue_limit;
@@ -93,6 +95,7 @@ Run add_serve_command(CLI::App& app) {
     cmd->add_option("--sync-interval", flags->sync_interval, "batch mode: longest time an acked message stays unsynced")->capture_default_str();
     cmd->add_option("--retention-messages", flags->retention_messages, "stored messages kept per room (0 = unlimited)")->capture_default_str();
     cmd->add_option("--retention-age", flags->retention_age, "stored messages older than this are trimmed (0 = forever)")->capture_default_str();
+    cmd->add_option("--api-key", flags->api_keys, "Bearer key accepted by /api (repeatable); without one, /api answers loopback peers only");
     cmd->add_flag("--no-deflate", flags->no_deflate, "never negotiate permessage-deflate");
     cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")->capture_default_str();
     return [flags] {

@@ -5,6 +5,7 @@
 
 #include "core/log.hpp"
 #include "http/metrics.hpp"
+#include "http/rooms_api.hpp"
 #include "http/responses.hpp"
 #include "rooms/room_name.hpp"
 #include "proto/command.hpp"
@@ -27,8 +28,8 @@ std::string_view header(const HttpSession::Request& req, bhttp::field f) {
 }  // namespace
 
 HttpSession::HttpSession(net::Connection& conn, const session::SessionContext& ctx,
-                         const StaticFiles& files)
-    : conn_(conn), ctx_(ctx), files_(files) {}
+                         const StaticFiles& files, const RoomsApi& api)
+    : conn_(conn), ctx_(ctx), files_(files), api_(api) {}
 
 void HttpSession::on_start() {
     new_parser();
@@ -50,22 +51,45 @@ void HttpSession::on_data(std::span<std::uint8_t> bytes) {
         deadline_ = net::Clock::now() + ctx_.config.handshake_timeout;
     }
     std::string_view input(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    std::string joined;  // an incomplete head from earlier, plus these bytes
-    if (!buffer_.empty()) {
-        joined = std::move(buffer_);
+    if (awaiting_ || !buffer_.empty()) {
+        // Behind an unanswered request (pipelining) or an incomplete head: keep the bytes,
+        // bounded like one request.
+        if (buffer_.size() + input.size() > ctx_.config.max_request_header + ctx_.config.max_request_body) {
+            return fail(413, "too much pipelined input while a request is pending");
+        }
+        buffer_.append(input);
+        if (awaiting_) return;
+        std::string pending = std::move(buffer_);
         buffer_.clear();
-        joined.append(input);
-        input = joined;
+        return consume(pending);
     }
+    consume(input);
+}
+
+void HttpSession::consume(std::string_view input) {
     std::size_t used_total = 0;
-    while (used_total < input.size()) {
+    while (used_total < input.size() && !awaiting_) {
         auto used = parse(input.substr(used_total));
         if (!used) return;  // done_: input belongs to someone else now, or we are closing
         if (*used == 0) break;
         used_total += *used;
     }
-    // Keep only what Beast has not consumed (an incomplete head).
+    // Keep what Beast has not consumed (an incomplete head), or what waits behind a pending
+    // request.
     buffer_.assign(input.substr(used_total));
+}
+
+void HttpSession::complete(FrameRef response, bool keep_alive) {
+    awaiting_ = false;
+    respond(std::move(response), keep_alive);
+    if (done_) return;
+    idle_ = buffer_.empty();
+    deadline_ = net::Clock::now() + (idle_ ? ctx_.config.keepalive_idle : ctx_.config.handshake_timeout);
+    if (!buffer_.empty()) {
+        std::string pending = std::move(buffer_);
+        buffer_.clear();
+        consume(pending);
+    }
 }
 
 std::optional<std::size_t> HttpSession::parse(std::string_view data) {
@@ -89,6 +113,11 @@ std::optional<std::size_t> HttpSession::parse(std::string_view data) {
     after_request_ = data.substr(used);  // an upgrade hands these to the endpoint
     handle(req);
     if (done_) return std::nullopt;
+    if (awaiting_) {
+        // The answer comes later (a store ack); the deadline no longer applies to the peer.
+        deadline_ = net::Clock::time_point::max();
+        return used;
+    }
     idle_ = true;
     deadline_ = net::Clock::now() + ctx_.config.keepalive_idle;
     return used;
@@ -107,6 +136,15 @@ void HttpSession::handle(Request& req) {
         return respond(make_response(200, "application/json", R"({"status":"ok"})", ka, {},
                                      req.method() == bhttp::verb::head ? BodyMode::HeadersOnly : BodyMode::Full),
                        keep);
+    }
+    if (path.starts_with(kApiPrefix)) {
+        auto reply = [this, weak = conn_.weak_from_this(), keep](FrameRef response) {
+            auto alive = weak.lock();
+            if (alive && alive->is_open()) complete(std::move(response), keep);
+        };
+        awaiting_ = true;  // cleared by complete(), which may run right away
+        api_.handle(req, path, target.substr(path.size()), ka, conn_, ctx_, reply);
+        return;
     }
     if (path == "/metrics") {
         if (req.method() != bhttp::verb::get) {

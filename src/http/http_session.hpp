@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "http/rooms_api.hpp"
 #include "http/static_files.hpp"
 #include "net/connection.hpp"
 #include "session/session_context.hpp"
@@ -21,7 +22,7 @@ public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
     HttpSession(net::Connection& conn, const session::SessionContext& ctx,
-                const StaticFiles& files);
+                const StaticFiles& files, const RoomsApi& api);
 
     void on_start() override;
     void on_data(std::span<std::uint8_t> bytes) override;
@@ -34,6 +35,9 @@ private:
 
     // Parses from `data`; returns bytes used, or nullopt when the connection is done.
     std::optional<std::size_t> parse(std::string_view data);
+    void consume(std::string_view input);
+    // Sends the answer to the request that set awaiting_, then serves what queued behind it.
+    void complete(FrameRef response, bool keep_alive);
     void new_parser();
     void handle(Request& req);
     void handle_upgrade(Request& req, std::string_view path);
@@ -44,12 +48,14 @@ private:
     net::Connection& conn_;
     const session::SessionContext& ctx_;
     const StaticFiles& files_;
+    const RoomsApi& api_;
     std::optional<Parser> parser_;
     std::string buffer_;  // bytes of an incomplete request head
     std::string_view after_request_;  // input after the request being handled
     net::Clock::time_point deadline_{};
     bool idle_ = true;  // between requests: the keep-alive timeout applies
     bool done_ = false;  // upgraded or closing: ignore further input
+    bool awaiting_ = false;  // a request is being answered asynchronously
 };
 
 }  // namespace confab::http

@@ -127,7 +127,7 @@ std::string_view short_reason(std::string_view what) {
     return clip_utf8(what, kMaxReasonBytes);
 }
 
-ProtoError bad_json(std::string_view text) {
+ProtoError bad_json_impl(std::string_view text) {
     ErrorLocator locator;
     json::sax_parse(text.begin(), text.end(), &locator);
     std::size_t offset = std::min(locator.offset, text.size());
@@ -191,8 +191,9 @@ Expected<std::optional<std::string>> optional_string(const json& object, const c
                                                      std::string_view rule) {
     const json* value = find_field(object, key);
     if (value == nullptr) return std::nullopt;
-    if (!value->is_string())
+    if (!value->is_string()) {
         return fail(bad_request(key, fmt::format("must be a string, {}", rule)));
+    }
     const auto& s = value->get_ref<const std::string&>();
     if (!valid(s)) return fail(bad_request(key, fmt::format("must be {}", rule)));
     return s;
@@ -329,7 +330,7 @@ ParseResult parse_command(std::string_view text, const Limits& limits) {
                                {}});
     }
     json root = json::parse(text.begin(), text.end(), nullptr, false);
-    if (root.is_discarded()) return fail(bad_json(text));
+    if (root.is_discarded()) return fail(bad_json_impl(text));
     if (!root.is_object()) {
         return fail(ProtoError{
             ErrorCode::BadRequest, "a frame must be one JSON object with a \"type\"", {}, {}, {}});
@@ -368,5 +369,7 @@ std::string_view type_of(const Command& command) {
     };
     return std::visit(Names{}, command);
 }
+
+ProtoError json_syntax_error(std::string_view text) { return bad_json_impl(text); }
 
 }  // namespace confab::proto

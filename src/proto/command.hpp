@@ -87,6 +87,10 @@ using ParseResult = tl::expected<Command, ProtoError>;
 // that is null counts as absent. Never throws (short of std::bad_alloc); any bytes are safe.
 ParseResult parse_command(std::string_view text, const Limits& limits = {});
 
+// For text that failed to parse as JSON: a BadJson error saying at which byte and why.
+// Also used by the HTTP API for request bodies.
+ProtoError json_syntax_error(std::string_view text);
+
 // The ref any command carries, to echo in replies and errors produced after parsing.
 const std::optional<std::string>& ref_of(const Command& command);
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "session/session_config.hpp"
 #include "store/store_config.hpp"
@@ -25,6 +26,7 @@ struct ServerConfig {
     std::string data_dir = "./data";
     std::string web_root;  // the chat page's files
     std::int64_t max_connections = 100'000;
+    std::vector<std::string> api_keys;  // Bearer keys for /api; none: loopback peers only
     session::SessionConfig session{};
     store::StoreConfig history{};  // data_dir is filled from data_dir
 };

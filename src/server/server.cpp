@@ -43,7 +43,9 @@ std::chrono::milliseconds tick_period(const session::SessionConfig& c) {
 }  // namespace
 
 Server::Server(ServerConfig config)
-    : config_(std::move(config)), files_(http::StaticFiles::load(config_.web_root)) {
+    : config_(std::move(config)),
+      files_(http::StaticFiles::load(config_.web_root)),
+      api_(http::ApiConfig{config_.api_keys}) {
     unsigned threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
     std::filesystem::create_directories(config_.data_dir);
     gauge_.limit = config_.max_connections;
@@ -75,7 +77,7 @@ void Server::start_listeners() {
         auto& ctx = *contexts_[loop.index()];
         auto conn = std::make_shared<net::Connection>(loop, std::move(socket), config_.session.outbox,
                                                       next_connection_id_++, &gauge_);
-        conn->start(std::make_unique<http::HttpSession>(*conn, ctx, files_));
+        conn->start(std::make_unique<http::HttpSession>(*conn, ctx, files_, api_));
     };
     std::string busy_http = std::string(http::make_problem(503, "connection limit reached", http::KeepAlive::No)->view());
     http_listener_ = std::make_unique<net::Listener>(accept_loop, loops, resolve(config_.listen), on_http,

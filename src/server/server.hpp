@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/rooms_api.hpp"
 #include "http/static_files.hpp"
 #include "net/listener.hpp"
 #include "server/config.hpp"
@@ -37,6 +38,7 @@ private:
     // the gauge, and listeners use loop 0's io_context.
     ServerConfig config_;
     http::StaticFiles files_;
+    http::RoomsApi api_;
     std::atomic<int> telnet_online_{0};
     std::atomic<std::uint64_t> next_connection_id_{1};
     net::ConnectionGauge gauge_;

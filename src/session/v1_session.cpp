@@ -99,9 +99,11 @@ void V1Session::on_join(proto::Join& join) {
     auto pending = std::make_unique<PendingRead>();
     pending->loop = &connection().loop();
     pending->conn = connection().weak_from_this();
-    pending->on_read = [this, room = join.room, since = join.since, ref = join.ref](store::ReadResult&& r) {
-        on_history(room, since, ref, std::move(r));
+    pending->on_read = [this, room = join.room, since = join.since, history = join.history,
+                        ref = join.ref](store::ReadResult&& r) {
+        on_history(room, since, history, ref, std::move(r));
     };
+    if (!join.since && join.history == 0) read.limit = 1;  // only epoch and last_seq are needed
     if (auto ok = submit_read(ctx_.history, std::move(read), std::move(pending)); !ok) {
         ctx_.shard.rooms().leave(join.room, this);
         rooms_.erase(join.room);
@@ -111,7 +113,8 @@ void V1Session::on_join(proto::Join& join) {
 }
 
 void V1Session::on_history(std::string room, std::optional<std::uint64_t> since,
-                           std::optional<std::string> ref, store::ReadResult&& r) {
+                           std::uint32_t history, std::optional<std::string> ref,
+                           store::ReadResult&& r) {
     auto it = rooms_.find(room);
     if (it == rooms_.end() || !is_open()) return;  // left meanwhile
     Subscription& sub = it->second;
@@ -136,6 +139,8 @@ void V1Session::on_history(std::string room, std::optional<std::uint64_t> since,
                                     .recovered = recovered, .reason = reason, .ref = view(ref)}));
     // History: encoded for this receiver only (a replay is not a fan-out).
     std::uint64_t last = since && r.epoch_matches ? *since : 0;
+    // A plain join (no since, no history) asked for live messages only.
+    if (!since && history == 0) r.messages.clear();
     for (auto& stored : r.messages) {
         auto line = chat_line_from_stored(stored.payload);
         if (!line) continue;

@@ -44,8 +44,8 @@ private:
     void on_leave(proto::Leave& leave);
     void on_pub(proto::Pub& pub);
     void on_members(proto::Members& members);
-    void on_history(std::string room, std::optional<std::uint64_t> since,
-                    std::optional<std::string> ref, store::ReadResult&& result);
+    void on_history(std::string room, std::optional<std::uint64_t> since, std::uint32_t history,
+                    std::optional<std::string> ref, store::ReadResult&& r);
 
     void send_text(const std::string& json, net::Priority priority = net::Priority::Normal);
     void send_error(proto::ErrorCode code, std::string message, const std::optional<std::string>& ref);
