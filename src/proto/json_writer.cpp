@@ -2,44 +2,12 @@
 
 #include <cstddef>
 
+#include "core/utf8_sequence.hpp"
+
 namespace confab::proto {
 
 namespace {
 
-bool in_range(unsigned char byte, unsigned char low, unsigned char high) {
-    return byte >= low && byte <= high;
-}
-
-// Length of the valid UTF-8 sequence (RFC 3629 §4) starting with the non-ASCII byte at `at`,
-// with its code point in `cp`; 0 if the bytes there are not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t at, char32_t& cp) {
-    auto lead = static_cast<unsigned char>(s[at]);
-    std::size_t length = 0;
-    char32_t min = 0;
-    if (in_range(lead, 0xC2, 0xDF)) {
-        length = 2;
-        min = 0x80;
-        cp = lead & 0x1Fu;
-    } else if (in_range(lead, 0xE0, 0xEF)) {
-        length = 3;
-        min = 0x800;
-        cp = lead & 0x0Fu;
-    } else if (in_range(lead, 0xF0, 0xF4)) {
-        length = 4;
-        min = 0x10000;
-        cp = lead & 0x07u;
-    } else {
-        return 0;  // 0x80-0xC1 and 0xF5-0xFF never lead a sequence
-    }
-    if (at + length > s.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k) {
-        auto next = static_cast<unsigned char>(s[at + k]);
-        if (!in_range(next, 0x80, 0xBF)) return 0;
-        cp = (cp << 6) | (next & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return length;
-}
 
 // The escape for an ASCII byte that JSON requires escaping; empty for bytes copied as is.
 std::string_view short_escape(unsigned char c) {

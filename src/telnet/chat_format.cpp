@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "core/utf8_sequence.hpp"
+
 namespace confab::telnet {
 
 namespace {
@@ -20,36 +22,6 @@ bool in_range(unsigned char byte, unsigned char low, unsigned char high) {
     return byte >= low && byte <= high;
 }
 
-// Length of the valid UTF-8 sequence (RFC 3629 §4) starting at `at`, with its code point in
-// `cp`; 0 if the bytes there are not one (bad lead, overlong, surrogate, > U+10FFFF, cut off).
-std::size_t utf8_sequence(std::string_view s, std::size_t at, char32_t& cp) {
-    auto lead = static_cast<unsigned char>(s[at]);
-    std::size_t length = 0;
-    char32_t min = 0;
-    if (in_range(lead, 0xC2, 0xDF)) {
-        length = 2;
-        min = 0x80;
-        cp = lead & 0x1Fu;
-    } else if (in_range(lead, 0xE0, 0xEF)) {
-        length = 3;
-        min = 0x800;
-        cp = lead & 0x0Fu;
-    } else if (in_range(lead, 0xF0, 0xF4)) {
-        length = 4;
-        min = 0x10000;
-        cp = lead & 0x07u;
-    } else {
-        return 0;  // ASCII is handled by the caller; 0x80-0xC1 and 0xF5-0xFF never lead
-    }
-    if (at + length > s.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k) {
-        auto next = static_cast<unsigned char>(s[at + k]);
-        if (!in_range(next, 0x80, 0xBF)) return 0;
-        cp = (cp << 6) | (next & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return length;
-}
 
 // Index just past the ANSI/ECMA-48 escape sequence that starts with the ESC at `at`.
 // The whole sequence is dropped, not only its ESC: "[31m" left behind is noise to a reader.
