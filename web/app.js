@@ -1,33 +1,34 @@
-// confab chat page: join a room over a WebSocket at /ws/rooms/{room}, send JSON chat lines
-// {"nick","text"}, render what the room relays (our own lines come back too), and reconnect
-// by itself with capped exponential backoff. Everything received is untrusted: it only ever
-// reaches the DOM through textContent.
+// confab chat page: the UI on top of ConfabClient (confab-client.js), which speaks confab.v1 on
+// /ws. Rooms you joined are listed with unread counts; the current room shows its last messages,
+// live messages, its members and who is typing. A message sent while offline waits in the
+// client's outbox and is shown as "sending…" until the server acknowledges it.
+// Everything received is untrusted: it only ever reaches the DOM through textContent.
 (() => {
   'use strict';
 
   const NICK_KEY = 'confab.nick';
+  const ROOMS_KEY = 'confab.rooms';
   // Same rules as the server (telnet::is_valid_nick, rooms::is_valid_room_name).
   const NICK_RE = /^[A-Za-z0-9._-]{1,32}$/;
   const ROOM_RE = /^[A-Za-z0-9._:\/-]{1,128}$/;
-  const BACKOFF_INITIAL_MS = 250;
-  const BACKOFF_CAP_MS = 5000;
-  // A connection that stayed up this long was healthy: the next loss starts the backoff over.
-  // (Resetting on every open would retry every 250 ms against a server that accepts, then drops.)
-  const HEALTHY_AFTER_MS = 5000;
-  const MAX_RENDERED = 500;  // keep the DOM bounded in a busy room
+  const MAX_LINES = 500;          // per room: keeps memory and the DOM bounded in a busy room
+  const TYPING_SEND_EVERY_MS = 2000;
+  const TYPING_TTL_MS = 3000;     // the server drops a late indicator; we hide it after this
 
   const $ = (id) => document.getElementById(id);
   const ui = {
     status: $('status'), joinForm: $('join-form'), nick: $('nick'), room: $('room'),
-    joinError: $('join-error'), messages: $('messages'), notice: $('notice'),
-    sendForm: $('send-form'), message: $('message'),
+    joinError: $('join-error'), rooms: $('rooms'), members: $('members'),
+    memberCount: $('member-count'), messages: $('messages'), typing: $('typing'),
+    notice: $('notice'), sendForm: $('send-form'), message: $('message'),
   };
 
-  // Invariant: `socket` is the one live attempt (or null); events from any other socket are
-  // stale (a room switch closed it) and ignored. `retryTimer` is set only while socket is null.
+  // One view per joined room. lines: confirmed messages and notes, oldest first (qos 1 lines
+  // in seq order, as the client delivers them). members: key → { nick, via, session, count }
+  // (a session may be connected twice). typing: nick → time its indicator expires.
   const state = {
-    nick: '', room: '', socket: null, attempt: 0, openedAt: 0,
-    retryTimer: 0, countdownTimer: 0, retryAt: 0,
+    client: null, nick: '', current: '', views: new Map(), lost: false,
+    countdownTimer: 0, typingTimer: 0, lastTypingSent: 0,
   };
 
   function storageGet(key) {
@@ -37,11 +38,21 @@
     try { localStorage.setItem(key, value); } catch { /* not remembering is acceptable */ }
   }
 
-  // Status text contains "connected" exactly while the socket is open (tests rely on it):
-  // the other states say "connecting", "reconnecting", "connection lost", "not joined".
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;  // never innerHTML: data is untrusted
+    return el;
+  }
+
+  // ---- status and notices ----------------------------------------------------------------
+
+  // Status text contains "connected" exactly while the client is open (tests rely on it): the
+  // other states say "connecting", "reconnecting", "connection lost", "not joined".
   function setStatus(kind, text) {
     ui.status.dataset.state = kind;
     ui.status.textContent = text;
+    document.body.classList.toggle('offline', kind !== 'open');
   }
 
   function showNotice(text) {
@@ -50,149 +61,116 @@
   }
   function hideNotice() { ui.notice.hidden = true; }
 
-  function socketUrl(room) {
-    if (location.protocol !== 'http:' && location.protocol !== 'https:') return null;
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    // The room charset is URL-safe, '/' included (nested rooms), so no encoding is needed.
-    return `${scheme}//${location.host}/ws/rooms/${room}`;
-  }
-
-  // "Equal jitter": half the delay is fixed, half random, so clients that lost the same
-  // server do not all come back in the same instant, yet none retries at once.
-  function backoffDelay(attempt) {
-    const base = Math.min(BACKOFF_CAP_MS, BACKOFF_INITIAL_MS * 2 ** Math.min(attempt, 10));
-    return Math.round(base / 2 + Math.random() * (base / 2));
-  }
-
-  function clearRetry() {
-    clearTimeout(state.retryTimer);
+  function onClientState({ detail }) {
     clearInterval(state.countdownTimer);
-    state.retryTimer = 0;
     state.countdownTimer = 0;
-  }
-
-  function connect() {
-    clearRetry();
-    const url = socketUrl(state.room);
-    if (!url) {
-      setStatus('offline', 'offline: open this page from a confab server');
-      return;
-    }
-    setStatus('connecting', `connecting to ${state.room}…`);
-    const socket = new WebSocket(url);
-    socket.binaryType = 'arraybuffer';
-    state.socket = socket;
-    socket.addEventListener('open', () => {
-      if (socket !== state.socket) return;
-      state.openedAt = Date.now();
-      setStatus('open', `connected to ${state.room} as ${state.nick}`);
-      if (state.attempt > 0) addNote('Reconnected.');
-      if (!ui.notice.hidden && ui.message.value.trim()) {
-        showNotice('Connected again: press Send to send your message.');
+    if (detail.state === 'open') {
+      setStatus('open', `connected as ${state.nick}`);
+      if (state.lost) addNoteToView('Reconnected.');
+      state.lost = false;
+      hideNotice();
+    } else if (detail.state === 'connecting') {
+      setStatus('connecting', 'connecting…');
+    } else if (detail.state === 'reconnecting') {
+      if (detail.wasOpen) {
+        state.lost = true;
+        const why = detail.reason ? `: ${detail.reason}` : '';
+        addNoteToView(`Connection lost (code ${detail.code ?? '-'}${why}). Reconnecting…`);
       }
-    });
-    socket.addEventListener('message', (event) => {
-      if (socket === state.socket) renderPayload(event.data);
-    });
-    socket.addEventListener('close', (event) => {
-      if (socket !== state.socket) return;
-      state.socket = null;
-      onConnectionLost(event);
-    });
-  }
-
-  function onConnectionLost(event) {
-    const wasOpen = state.openedAt > 0;
-    if (wasOpen && Date.now() - state.openedAt >= HEALTHY_AFTER_MS) state.attempt = 0;
-    state.openedAt = 0;
-    const delay = backoffDelay(state.attempt);
-    state.attempt += 1;
-    if (wasOpen) {
-      const why = event.reason ? `: ${event.reason}` : '';
-      addNote(`Connection lost (code ${event.code}${why}). Reconnecting by itself…`);
+      showCountdown();
+      state.countdownTimer = setInterval(showCountdown, 100);
+    } else if (detail.state === 'closed') {
+      setStatus('idle', 'not joined');
     }
-    state.retryAt = Date.now() + delay;
-    state.retryTimer = setTimeout(connect, delay);
-    state.countdownTimer = setInterval(showCountdown, 100);
-    showCountdown();
   }
 
   function showCountdown() {
-    const seconds = Math.max(0, state.retryAt - Date.now()) / 1000;
+    const seconds = (state.client?.retryInMs() ?? 0) / 1000;
     setStatus('reconnecting', `connection lost: reconnecting in ${seconds.toFixed(1)}s`);
   }
 
-  function join(nick, room) {
-    const sameRoom = room === state.room && (state.socket || state.retryTimer);
-    state.nick = nick;
-    storageSet(NICK_KEY, nick);
-    if (sameRoom) {
-      // Only the nick changed: keep the connection and the messages on screen.
-      if (state.socket && state.socket.readyState === WebSocket.OPEN) {
-        setStatus('open', `connected to ${room} as ${nick}`);
+  // ---- rooms -----------------------------------------------------------------------------
+
+  function saveRooms() { storageSet(ROOMS_KEY, JSON.stringify([...state.views.keys()])); }
+
+  function addRoom(name) {
+    if (!state.views.has(name)) {
+      const view = { name, lines: [], unread: 0, members: new Map(), typing: new Map(),
+                     item: roomItem(name) };
+      state.views.set(name, view);
+      ui.rooms.append(view.item);
+      saveRooms();
+      state.client.join(name);
+    }
+    showRoom(name);
+  }
+
+  function roomItem(name) {
+    const li = element('li', 'room');
+    li.dataset.room = name;
+    const open = element('button', 'room-open');
+    open.type = 'button';
+    open.title = name;
+    open.append(element('span', 'room-name', name));
+    const unread = element('span', 'unread', '0');
+    unread.hidden = true;
+    unread.setAttribute('aria-label', 'unread messages');
+    open.append(unread);
+    open.addEventListener('click', () => showRoom(name));
+    const leave = element('button', 'room-leave', '×');
+    leave.type = 'button';
+    leave.title = `Leave ${name}`;
+    leave.setAttribute('aria-label', `Leave ${name}`);
+    leave.addEventListener('click', () => leaveRoom(name));
+    li.append(open, leave);
+    return li;
+  }
+
+  function leaveRoom(name) {
+    const view = state.views.get(name);
+    if (!view) return;
+    const unsent = state.client.pending(name).length;
+    state.client.leave(name);
+    view.item.remove();
+    state.views.delete(name);
+    saveRooms();
+    if (unsent) {
+      showNotice(`${unsent} unsent message(s) in ${name} will be sent when you join it again.`);
+    }
+    if (state.current === name) {
+      const next = state.views.keys().next();
+      if (next.done) {
+        state.current = '';
+        renderRoom();
+      } else {
+        showRoom(next.value);
       }
-      addNote(`You are now ${nick}.`);
-      return;
     }
-    leaveRoom();
-    state.room = room;
-    state.attempt = 0;
-    ui.messages.replaceChildren();
-    addNote(`Joined room ${room} as ${nick}.`);
-    if (location.protocol !== 'file:') history.replaceState(null, '', `#${room}`);
-    document.title = `${room} · confab`;
-    connect();
-    ui.message.focus();
   }
 
-  function leaveRoom() {
-    clearRetry();
-    const old = state.socket;
-    state.socket = null;  // its close event is stale from now on
-    state.openedAt = 0;
-    if (old) old.close(1000, 'switching room');
+  function showRoom(name) {
+    state.current = name;
+    const view = state.views.get(name);
+    view.unread = 0;
+    renderUnread(view);
+    for (const v of state.views.values()) {
+      if (v === view) v.item.setAttribute('aria-current', 'true');
+      else v.item.removeAttribute('aria-current');
+    }
+    ui.room.value = name;
+    if (location.protocol !== 'file:') history.replaceState(null, '', `#${name}`);
+    document.title = `${name} · confab`;
+    state.lastTypingSent = 0;
+    renderRoom();
   }
 
-  // Refuses rather than queues while offline: the text stays in the box and the user is told,
-  // so nothing is lost silently and nothing is sent long after the user stopped expecting it.
-  function send(text) {
-    if (!state.room) {
-      showNotice('Not sent: join a room first.');
-      return false;
-    }
-    const socket = state.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
-      showNotice(`Not sent: not connected (${ui.status.textContent}). ` +
-                 'Your message is still in the box.');
-      return false;
-    }
-    socket.send(JSON.stringify({ nick: state.nick, text }));
-    hideNotice();
-    return true;
+  function renderUnread(view) {
+    const badge = view.item.querySelector('.unread');
+    badge.textContent = String(view.unread);
+    badge.hidden = view.unread === 0;
   }
 
-  // A chat line is a JSON object whose "nick" and "text" are strings; anything else is raw.
-  function parseChatLine(data) {
-    let value;
-    try { value = JSON.parse(data); } catch { return null; }
-    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
-    if (!isObject || typeof value.nick !== 'string' || typeof value.text !== 'string') return null;
-    return value;
-  }
-
-  function renderPayload(data) {
-    if (typeof data !== 'string') {
-      const size = data.byteLength ?? data.size ?? 0;
-      addMessage({ nick: '?', text: `[binary ${size} bytes]`, kind: 'binary' });
-      return;
-    }
-    const line = parseChatLine(data);
-    if (line) {
-      addMessage({ nick: line.nick, text: line.text, viaTelnet: line.via === 'telnet' });
-    } else {
-      addMessage({ nick: '?', text: data, kind: 'raw' });
-    }
-  }
+  // ---- messages --------------------------------------------------------------------------
 
   function nickHue(nick) {
     let hash = 0;
@@ -200,45 +178,328 @@
     return hash % 360;
   }
 
-  function element(tag, className, text) {
-    const el = document.createElement(tag);
-    el.className = className;
-    if (text !== undefined) el.textContent = text;  // never innerHTML: data is untrusted
-    return el;
-  }
-
-  function addMessage({ nick, text, kind = '', viaTelnet = false }) {
+  function messageElement({ nick, text, ts, mine, telnet, kind, seq }) {
     const msg = element('div', 'msg');
     msg.dataset.testid = 'msg';
     if (kind) msg.classList.add(kind);
-    if (nick === state.nick) msg.classList.add('mine');
+    if (mine) msg.classList.add('mine');
+    if (seq) msg.dataset.seq = String(seq);
     const meta = element('div', 'meta');
-    const now = new Date();
-    const clock = now.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    const time = element('time', 'time', clock);
-    time.dateTime = now.toISOString();
     const nickEl = element('span', 'nick', nick);
     nickEl.style.setProperty('--hue', String(nickHue(nick)));
     meta.append(nickEl);
-    if (viaTelnet) meta.append(element('span', 'badge', 'telnet'));
+    if (telnet) meta.append(element('span', 'badge', 'telnet'));
+    const when = new Date(ts || Date.now());
+    const clock = when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const time = element('time', 'time', clock);
+    time.dateTime = when.toISOString();
     meta.append(time);
     msg.append(meta, element('div', 'text', text));
-    append(msg);
+    return msg;
   }
 
-  function addNote(text) {
-    const note = element('p', 'note', text);
-    note.dataset.testid = 'note';
-    append(note);
+  function pendingElement(entry) {
+    const msg = messageElement({ nick: state.nick, text: entry.data?.text ?? '', mine: true,
+                                 kind: 'pending' });
+    msg.dataset.id = entry.id;
+    msg.querySelector('.time').replaceWith(element('span', 'state', 'sending…'));
+    return msg;
   }
 
-  function append(el) {
+  function lineElement(line) {
+    if (line.kind === 'note') {
+      const note = element('p', `note ${line.className || ''}`.trim(), line.text);
+      note.dataset.testid = 'note';
+      return note;
+    }
+    return messageElement(line);
+  }
+
+  // Confirmed lines go above the pending ones, which stay at the bottom until acked.
+  function insertLine(el) {
     const box = ui.messages;
-    // Follow new messages only if the reader is already at the bottom (not reading back).
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-    box.append(el);
-    while (box.childElementCount > MAX_RENDERED) box.firstElementChild.remove();
-    if (atBottom) box.scrollTop = box.scrollHeight;
+    box.querySelector(':scope > .hint')?.remove();
+    const firstPending = box.querySelector(':scope > .msg.pending');
+    box.insertBefore(el, firstPending);
+    while (box.childElementCount > MAX_LINES + 50) box.firstElementChild.remove();
+    if (atBottom || el.classList.contains('mine')) box.scrollTop = box.scrollHeight;
+  }
+
+  function appendPending(entry) {
+    const box = ui.messages;
+    box.querySelector(':scope > .hint')?.remove();
+    box.append(pendingElement(entry));
+    box.scrollTop = box.scrollHeight;
+  }
+
+  function pushLine(view, line) {
+    view.lines.push(line);
+    if (view.lines.length > MAX_LINES) view.lines.splice(0, view.lines.length - MAX_LINES);
+    if (view.name === state.current) insertLine(lineElement(line));
+  }
+
+  function addNoteToView(text, className) {
+    const view = state.views.get(state.current);
+    if (view) pushLine(view, { kind: 'note', text, className });
+  }
+
+  function renderRoom() {
+    const view = state.views.get(state.current);
+    const box = ui.messages;
+    if (!view) {
+      box.replaceChildren(element('p', 'hint', 'Pick a nick and a room, then press Join.'));
+      ui.members.replaceChildren();
+      ui.memberCount.textContent = '';
+      ui.typing.textContent = '';
+      return;
+    }
+    const els = view.lines.map(lineElement);
+    for (const entry of state.client.pending(view.name)) els.push(pendingElement(entry));
+    if (!els.length) els.push(element('p', 'hint', `No messages in ${view.name} yet.`));
+    box.replaceChildren(...els);
+    box.scrollTop = box.scrollHeight;
+    renderMembers();
+    renderTyping();
+  }
+
+  // What a chat line says: data {"text": "..."} (the page's and telnet's lines), a bare
+  // string, or any other JSON shown as it is.
+  function textOf(data) {
+    if (data && typeof data === 'object' && typeof data.text === 'string') return data.text;
+    if (typeof data === 'string') return data;
+    return JSON.stringify(data);
+  }
+
+  function isTelnet(view, session) {
+    // The protocol says telnet members have an empty session; the members list knows the rest.
+    if (session === '') return true;
+    for (const m of view.members.values()) if (m.session === session) return m.via === 'telnet';
+    return view.telnetSessions?.has(session) ?? false;
+  }
+
+  function onMessage({ detail: m }) {
+    const view = state.views.get(m.room);
+    if (!view) return;
+    const isObject = m.data !== null && typeof m.data === 'object';
+    if (isObject && m.data.typing === true) {
+      if (!m.mine) showTyping(view, m.from.nick);
+      return;  // an indicator, never a chat line
+    }
+    if (m.mine && m.id && view.name === state.current) {
+      ui.messages.querySelector(`:scope > .msg.pending[data-id="${CSS.escape(m.id)}"]`)?.remove();
+    }
+    view.typing.delete(m.from.nick);
+    if (view.name === state.current) renderTyping();
+    pushLine(view, {
+      nick: m.from.nick, text: textOf(m.data), ts: m.ts, seq: m.seq, mine: m.mine,
+      telnet: isTelnet(view, m.from.session), kind: isObject ? '' : 'raw',
+    });
+    if (view.name !== state.current && !m.history && !m.mine) {
+      view.unread += 1;
+      renderUnread(view);
+    }
+  }
+
+  function onJoined({ detail }) {
+    const view = state.views.get(detail.room);
+    if (!view) return;
+    view.item.dataset.joined = 'true';
+    if (detail.fresh) {
+      // A join without `since`: the history that follows replaces whatever was shown (but
+      // not the notice saying why the room was reloaded).
+      view.lines = view.resetNote ? [view.resetNote] : [];
+      view.resetNote = null;
+      if (view.name === state.current) renderRoom();
+    }
+  }
+
+  function onReset({ detail }) {
+    const view = state.views.get(detail.room);
+    if (!view) return;
+    view.lines = [];
+    view.unread = 0;
+    renderUnread(view);
+    const why = detail.reason === 'history_trimmed'
+      ? 'messages you missed are no longer all stored'
+      : 'the room\'s history was reset on the server';
+    view.resetNote = { kind: 'note', className: 'reload',
+                       text: `Reloaded ${view.name}: ${why}. Showing the latest messages.` };
+    view.lines.push(view.resetNote);
+    if (view.name === state.current) renderRoom();
+  }
+
+  function onQueued({ detail: entry }) {
+    if (entry.room === state.current) appendPending(entry);
+  }
+
+  function onAck({ detail }) {
+    if (detail.room !== state.current) return;
+    // Stored; our own msg (which replaces this) may still be on its way.
+    const el = ui.messages.querySelector(
+      `:scope > .msg.pending[data-id="${CSS.escape(detail.id)}"]`);
+    if (!el) return;
+    el.classList.add('acked');
+    el.querySelector('.state').textContent = 'sent';
+  }
+
+  function onFailed({ detail }) {
+    showNotice(`Not sent to ${detail.room} (${detail.code}): ${detail.message}`);
+    if (detail.room !== state.current) return;
+    const el = ui.messages.querySelector(
+      `:scope > .msg.pending[data-id="${CSS.escape(detail.id)}"]`);
+    if (!el) return;
+    el.classList.replace('pending', 'failed');
+    el.querySelector('.state').textContent = 'not sent';
+  }
+
+  function onError({ detail }) {
+    if (detail.code === 'unavailable' || detail.ref?.startsWith('m-')) return;  // retried
+    showNotice(`Server: ${detail.message || detail.code}`);
+  }
+
+  // ---- members and typing ----------------------------------------------------------------
+
+  function memberKey(member) { return `${member.via}|${member.session}|${member.nick}`; }
+
+  function rememberVia(view, member) {
+    if (member.via !== 'telnet') return;
+    view.telnetSessions ??= new Set();
+    view.telnetSessions.add(member.session);
+  }
+
+  function onMembers({ detail }) {
+    const view = state.views.get(detail.room);
+    if (!view || !Array.isArray(detail.members)) return;
+    view.members.clear();
+    for (const member of detail.members) {
+      const key = memberKey(member);
+      const known = view.members.get(key);
+      if (known) known.count += 1;
+      else view.members.set(key, { ...member, count: 1 });
+      rememberVia(view, member);
+    }
+    if (view.name === state.current) renderMembers();
+  }
+
+  function onPresence({ detail }) {
+    const view = state.views.get(detail.room);
+    const member = detail.member;
+    if (!view || !member) return;
+    const key = memberKey(member);
+    const known = view.members.get(key);
+    if (detail.event === 'join') {
+      if (known) known.count += 1;
+      else view.members.set(key, { ...member, count: 1 });
+      rememberVia(view, member);
+    } else if (known && --known.count <= 0) {
+      view.members.delete(key);
+      view.typing.delete(member.nick);
+    }
+    if (view.name === state.current) renderMembers();
+  }
+
+  function renderMembers() {
+    const view = state.views.get(state.current);
+    if (!view) return;
+    const byNick = new Map();  // one line per nick and transport, however many connections
+    for (const m of view.members.values()) byNick.set(`${m.nick}|${m.via}`, m);
+    const sorted = [...byNick.values()].sort((a, b) => a.nick.localeCompare(b.nick));
+    ui.members.replaceChildren(...sorted.map((m) => {
+      const li = element('li', 'member');
+      li.dataset.nick = m.nick;
+      li.dataset.via = m.via;
+      const nick = element('span', 'nick', m.nick);
+      nick.style.setProperty('--hue', String(nickHue(m.nick)));
+      li.append(nick);
+      if (m.via === 'telnet') li.append(element('span', 'badge', 'telnet'));
+      if (m.nick === state.nick && m.session === state.client.session) li.classList.add('me');
+      return li;
+    }));
+    ui.memberCount.textContent = sorted.length ? String(sorted.length) : '';
+  }
+
+  function showTyping(view, nick) {
+    view.typing.set(nick, Date.now() + TYPING_TTL_MS);
+    if (view.name === state.current) renderTyping();
+  }
+
+  // Shows who is typing in the current room and re-runs itself when the next indicator ends.
+  function renderTyping() {
+    clearTimeout(state.typingTimer);
+    const view = state.views.get(state.current);
+    const now = Date.now();
+    const nicks = [];
+    let next = Infinity;
+    for (const [nick, until] of view?.typing ?? []) {
+      if (until <= now) {
+        view.typing.delete(nick);
+      } else {
+        nicks.push(nick);
+        next = Math.min(next, until);
+      }
+    }
+    nicks.sort();
+    ui.typing.textContent =
+      nicks.length === 0 ? ''
+        : nicks.length === 1 ? `${nicks[0]} is typing…`
+          : nicks.length === 2 ? `${nicks[0]} and ${nicks[1]} are typing…`
+            : `${nicks.length} people are typing…`;
+    if (next !== Infinity) state.typingTimer = setTimeout(renderTyping, next - now + 10);
+  }
+
+  // QoS 0 with a TTL: a late indicator is worthless, and at most one per 2 s per room.
+  function onMessageInput() {
+    const room = state.current;
+    if (!room || !state.client?.isOpen() || !ui.message.value.trim()) return;
+    const now = Date.now();
+    if (now - state.lastTypingSent < TYPING_SEND_EVERY_MS) return;
+    if (state.client.publish(room, { typing: true }, { qos: 0, ttlMs: TYPING_TTL_MS })) {
+      state.lastTypingSent = now;
+    }
+  }
+
+  // ---- forms -----------------------------------------------------------------------------
+
+  function socketUrl() {
+    if (location.protocol !== 'http:' && location.protocol !== 'https:') return null;
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${scheme}//${location.host}/ws`;
+  }
+
+  function startClient(nick) {
+    const url = socketUrl();
+    if (!url) {
+      setStatus('offline', 'offline: open this page from a confab server');
+      return false;
+    }
+    // Tests may shorten the keepalive: window.confabClientOptions = { pingIntervalMs, ... }.
+    const overrides = window.confabClientOptions || {};
+    const client = new window.ConfabClient({ url, nick, ...overrides });
+    const handlers = {
+      state: onClientState, message: onMessage, joined: onJoined, reset: onReset,
+      queued: onQueued, ack: onAck, failed: onFailed, error: onError,
+      members: onMembers, presence: onPresence,
+    };
+    for (const [type, handler] of Object.entries(handlers)) {
+      client.addEventListener(type, handler);
+    }
+    state.client = client;
+    client.connect();
+    return true;
+  }
+
+  function enter(nick, room) {
+    const nickChanged = state.nick && nick !== state.nick;
+    state.nick = nick;
+    storageSet(NICK_KEY, nick);
+    if (!state.client && !startClient(nick)) return;
+    if (nickChanged) {
+      state.client.setNick(nick);
+      addNoteToView(`You are now ${nick}.`);
+    }
+    addRoom(room);
+    ui.message.focus();
   }
 
   function onJoinSubmit(event) {
@@ -253,15 +514,37 @@
     }
     ui.joinError.textContent = error;
     ui.joinError.hidden = !error;
-    if (!error) join(nick, room);
+    if (!error) enter(nick, room);
   }
 
+  // Never refused for being offline: the message waits in the outbox (shown as "sending…")
+  // and goes out, once, when the connection is back.
   function onSendSubmit(event) {
     event.preventDefault();
     const text = ui.message.value;
     if (!text.trim()) return;
-    if (send(text)) ui.message.value = '';
+    if (!state.current) {
+      showNotice('Not sent: join a room first.');
+      return;
+    }
+    try {
+      state.client.publish(state.current, { text });
+    } catch (error) {
+      showNotice(`Not sent: ${error.message}.`);
+      return;
+    }
+    ui.message.value = '';
     ui.message.focus();
+  }
+
+  function savedRooms() {
+    try {
+      const rooms = JSON.parse(storageGet(ROOMS_KEY) || '[]');
+      return Array.isArray(rooms) ? rooms.filter((r) => typeof r === 'string' && ROOM_RE.test(r))
+                                  : [];
+    } catch {
+      return [];
+    }
   }
 
   function init() {
@@ -271,8 +554,14 @@
     if (ROOM_RE.test(hashRoom)) ui.room.value = hashRoom;
     ui.joinForm.addEventListener('submit', onJoinSubmit);
     ui.sendForm.addEventListener('submit', onSendSubmit);
-    // Back online: retry now instead of waiting out the backoff.
-    window.addEventListener('online', () => { if (state.retryTimer) connect(); });
+    ui.message.addEventListener('input', onMessageInput);
+    // A reload comes back to the rooms it had, with the same session (the client keeps it).
+    const rooms = savedRooms();
+    if (NICK_RE.test(ui.nick.value) && rooms.length) {
+      const current = rooms.includes(hashRoom) ? hashRoom : rooms[0];
+      for (const room of rooms) enter(ui.nick.value, room);
+      showRoom(current);
+    }
     (ui.nick.value ? $('join') : ui.nick).focus();
   }
 
