@@ -98,6 +98,7 @@ std::string encode_msg(const Msg& msg) {
     out += ",\"from\":{\"nick\":";
     append_json_string(out, msg.from_nick);
     add_string(out, "session", msg.from_session);
+    add_string(out, "via", msg.from_via);
     out += '}';
     fmt::format_to(std::back_inserter(out), ",\"ts\":{}", msg.ts_ms);
     out += ",\"data\":";

@@ -60,10 +60,11 @@ struct Msg {
     std::optional<std::string_view> id;  // the publisher's message id, when it gave one
     std::string_view from_nick;
     std::string_view from_session;
+    std::string_view from_via = "ws";  // "ws" | "telnet": how the sender is connected
     std::int64_t ts_ms = 0;  // ms since the Unix epoch, when the server accepted it
     std::string_view data;
 };
-// {"type":"msg","room","seq"?,"qos","id"?,"from":{"nick","session"},"ts","data"}
+// {"type":"msg","room","seq"?,"qos","id"?,"from":{"nick","session","via"},"ts","data"}
 std::string encode_msg(const Msg& msg);
 
 struct Ack {

@@ -53,6 +53,7 @@ rooms::RoomMessagePtr build_chat_message(const BuildContext& ctx, ChatMessageSpe
         .id = spec.client_msg_id ? std::optional<std::string_view>(*spec.client_msg_id) : std::nullopt,
         .from_nick = spec.line.nick,
         .from_session = spec.line.session,
+        .from_via = spec.line.via,
         .ts_ms = spec.ts_ms,
         .data = spec.line.data,
     });

@@ -148,7 +148,8 @@ void V1Session::on_history(std::string room, std::optional<std::uint64_t> since,
         if (!stored.client_msg_id.empty()) id = stored.client_msg_id;
         send_text(proto::encode_msg({.room = room, .qos = rooms::Qos::Guaranteed, .seq = stored.seq,
                                      .id = view(id), .from_nick = line->nick,
-                                     .from_session = line->session, .ts_ms = stored.ts_ms,
+                                     .from_session = line->session, .from_via = line->via,
+                                     .ts_ms = stored.ts_ms,
                                      .data = line->data}));
         last = stored.seq;
     }

@@ -69,7 +69,7 @@ TEST(ProtoEncode, MsgQos1HasSeqAndSplicesDataVerbatim) {
                           .ts_ms = 1700000000123,
                           .data = R"({"text":"hi"})"}),
               R"({"type":"msg","room":"lobby","seq":7,"qos":1,"id":"m1",)"
-              R"("from":{"nick":"alice","session":"s1"},"ts":1700000000123,)"
+              R"("from":{"nick":"alice","session":"s1","via":"ws"},"ts":1700000000123,)"
               R"("data":{"text":"hi"}})");
 }
 
@@ -79,9 +79,10 @@ TEST(ProtoEncode, MsgQos0HasNoSeqAndIdOnlyWhenGiven) {
                           .seq = 99,
                           .from_nick = "b",
                           .from_session = "s",
+                          .from_via = "telnet",
                           .ts_ms = 5,
                           .data = "[1,2]"}),
-              R"({"type":"msg","room":"r","qos":0,"from":{"nick":"b","session":"s"},)"
+              R"({"type":"msg","room":"r","qos":0,"from":{"nick":"b","session":"s","via":"telnet"},)"
               R"("ts":5,"data":[1,2]})");
 }
 
