@@ -23,7 +23,10 @@ struct CommonFlags {
 };
 
 struct BenchFlags {
-    CommonFlags broadcast_common, echo_common, idle_common;
+    CommonFlags broadcast_common, echo_common, idle_common, v1_common;
+    unsigned v1_window = 16;
+    std::size_t v1_size = 64;
+    std::string v1_duration = "10s", v1_warmup = "1s";
     std::uint32_t rooms = 1;
     std::uint32_t publishers = 1;
     std::size_t broadcast_size = 64, echo_size = 64;
@@ -98,7 +101,7 @@ double parse_rate(const std::string& text) {
 Run add_bench_command(CLI::App& app) {
     auto f = std::make_shared<BenchFlags>();
     CLI::App* bench = app.add_subcommand(
-        "bench", "Load generator: broadcast, echo and idle-connection scenarios");
+        "bench", "Load generator: broadcast, echo, idle-connection and confab.v1 publish scenarios");
     bench->require_subcommand(1);
 
     CLI::App* b = bench->add_subcommand(
@@ -137,7 +140,25 @@ Run add_bench_command(CLI::App& app) {
     i->add_option("--hold", f->hold, "how long to hold the connections open")
         ->capture_default_str();
 
-    return [f, b, e, i] {
+    CLI::App* v = bench->add_subcommand(
+        "v1-publish", "confab.v1 QoS 1 publishing on /ws: acked messages per second");
+    add_common(v, f->v1_common, 10);
+    v->add_option("--window", f->v1_window, "un-acked messages each publisher keeps in flight")
+        ->capture_default_str();
+    v->add_option("--size", f->v1_size, "bytes of each message's data")->capture_default_str();
+    v->add_option("--duration", f->v1_duration, "measurement time after warmup")->capture_default_str();
+    v->add_option("--warmup", f->v1_warmup, "traffic before measuring")->capture_default_str();
+
+    return [f, b, e, i, v] {
+        if (v->parsed()) {
+            bench::V1PublishOptions o{.common = to_common(f->v1_common)};
+            o.window = f->v1_window;
+            o.size = f->v1_size;
+            o.duration = duration("--duration", f->v1_duration);
+            o.warmup = duration("--warmup", f->v1_warmup);
+            if (o.duration.count() <= 0) throw std::invalid_argument("--duration must be positive");
+            return bench::run_v1_publish(o);
+        }
         if (b->parsed()) {
             bench::BroadcastOptions o{.common = to_common(f->broadcast_common)};
             o.rooms = f->rooms;

@@ -50,7 +50,18 @@ struct IdleOptions {
     Millis hold{10'000};
 };
 
+// confab.v1 QoS 1 publishing: every client publishes into its own room, keeping `window`
+// messages un-acked; measures acked messages per second and publish-to-ack latency.
+struct V1PublishOptions {
+    CommonOptions common;
+    unsigned window = 16;
+    std::size_t size = 64;  // bytes of the data string
+    Millis duration{10'000};
+    Millis warmup{1'000};
+};
+
 int run_broadcast(const BroadcastOptions& options);
+int run_v1_publish(const V1PublishOptions& options);
 int run_echo(const EchoOptions& options);
 int run_idle(const IdleOptions& options);
 

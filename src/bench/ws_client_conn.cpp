@@ -99,7 +99,9 @@ void ClientConn::connect(const Target& target, const in_addr* source, int epoll_
     key_ = b64;
     out_ = "GET " + path_ + " HTTP/1.1\r\nHost: " + target.host_header +
            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key_ +
-           "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+           "\r\nSec-WebSocket-Version: 13\r\n" +
+           // The /ws endpoint speaks only confab.v1, which the client must ask for.
+           std::string(path_ == "/ws" ? "Sec-WebSocket-Protocol: confab.v1\r\n" : "") + "\r\n";
     state_ = State::Connecting;
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&target.addr), sizeof target.addr) == 0) {
         return on_connected();
@@ -245,6 +247,10 @@ void ClientConn::on_close(std::uint16_t code, std::string_view reason) {
 
 void ClientConn::send_binary(std::string_view payload) {
     if (state_ == State::Open) queue_frame(ws::Opcode::Binary, payload);
+}
+
+void ClientConn::send_text(std::string_view payload) {
+    if (state_ == State::Open) queue_frame(ws::Opcode::Text, payload);
 }
 
 void ClientConn::queue_frame(ws::Opcode op, std::string_view payload) {

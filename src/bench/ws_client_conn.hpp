@@ -62,6 +62,8 @@ public:
 
     // Queues one masked binary frame (only when open); the owner flushes it.
     void send_binary(std::string_view payload);
+    // The same with a text frame (confab.v1 commands are JSON text).
+    void send_text(std::string_view payload);
     // Writes queued bytes until done or the socket is full (then waits for EPOLLOUT).
     void flush();
     // Sends Close `code` (best effort, not waiting for the reply) and closes the socket.

@@ -134,7 +134,7 @@ void V1Session::on_history(std::string room, std::optional<std::uint64_t> since,
     } else {
         recovered = true;
     }
-    if (r.epoch.empty() && !recovered) reason = proto::ResumeReason::Empty;
+    if (r.last_seq == 0 && !recovered) reason = proto::ResumeReason::Empty;
     send_text(proto::encode_joined({.room = room, .epoch = r.epoch, .last_seq = r.last_seq,
                                     .recovered = recovered, .reason = reason, .ref = view(ref)}));
     // History: encoded for this receiver only (a replay is not a fan-out).

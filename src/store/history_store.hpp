@@ -19,8 +19,8 @@ struct AppendRequest {
     // With session_id, names the message for idempotency: while a message with the same
     // (room, session_id, client_msg_id) is retained, the append is a duplicate. Empty: no dedup.
     std::string client_msg_id;
-    std::string payload;  // JSON text, stored and returned verbatim
-    std::int64_t ts_ms = 0;  // server receive time, ms since the Unix epoch (used for max_age)
+    std::string payload;      // JSON text, stored and returned verbatim
+    std::int64_t ts_ms = 0;   // server receive time, ms since the Unix epoch (used for max_age)
     std::uint64_t token = 0;  // caller's cookie, returned untouched
 };
 
@@ -30,7 +30,7 @@ struct AppendResult {
     // The message's seq: 1, 2, 3, ... per room, strictly increasing without gaps. For a
     // duplicate, the seq (and ts_ms) of the original message.
     std::uint64_t seq = 0;
-    std::string epoch;  // the room's history epoch (see ReadRequest::epoch)
+    std::string epoch;       // the room's history epoch (see ReadRequest::epoch)
     bool duplicate = false;  // nothing was stored
     std::int64_t ts_ms = 0;
     // Moved back from the request so the caller can fan out what was persisted.
@@ -68,10 +68,10 @@ struct StoredMessage {
 struct ReadResult {
     std::uint64_t token = 0;
     std::string room;
-    std::string epoch;  // empty: the room has no history
+    std::string epoch;  // the room's epoch; a room read for the first time gets one then
     // Retained messages are exactly the seqs first_seq..last_seq (trimming removes a prefix).
     std::uint64_t first_seq = 0;  // oldest retained, 0 if none is retained
-    std::uint64_t last_seq = 0;  // newest ever assigned; survives trimming
+    std::uint64_t last_seq = 0;   // newest ever assigned; survives trimming
     bool epoch_matches = true;
     // True when nothing between after_seq and the first returned message (or last_seq) was
     // trimmed away, i.e. the client can continue without a hole. False on an epoch mismatch,
@@ -84,13 +84,13 @@ struct ReadResult {
 };
 
 struct StoreStats {
-    std::uint64_t appends = 0;  // messages stored
+    std::uint64_t appends = 0;     // messages stored
     std::uint64_t duplicates = 0;  // appends answered with an earlier seq
     std::uint64_t failed_appends = 0;
-    std::uint64_t batches = 0;  // group commits
+    std::uint64_t batches = 0;      // group commits
     double average_batch_size = 0;  // append requests per group commit
     std::uint64_t reads = 0;
-    std::uint64_t trimmed = 0;  // messages removed by retention
+    std::uint64_t trimmed = 0;      // messages removed by retention
     std::uint64_t queue_depth = 0;  // submitted, not yet completed
 };
 

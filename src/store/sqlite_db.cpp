@@ -1,11 +1,10 @@
 #include "store/sqlite_db.hpp"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <stdexcept>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace confab::store {
 
@@ -34,7 +33,8 @@ void SqliteDb::exec_or_throw(const char* sql) {
     if (rc != SQLITE_OK) {
         std::string msg = err ? err : sqlite3_errstr(rc);
         sqlite3_free(err);
-        throw std::runtime_error(fmt::format("history store: {}: {} (running: {})", path_, msg, sql));
+        throw std::runtime_error(
+            fmt::format("history store: {}: {} (running: {})", path_, msg, sql));
     }
 }
 
@@ -42,8 +42,8 @@ std::string SqliteDb::query_text_or_throw(const char* sql) {
     SqliteStatement stmt = prepare(sql);
     int rc = stmt.step();
     if (rc != SQLITE_ROW) {
-        throw std::runtime_error(fmt::format("history store: {}: {} (running: {})", path_,
-                                             sqlite3_errmsg(db_), sql));
+        throw std::runtime_error(
+            fmt::format("history store: {}: {} (running: {})", path_, sqlite3_errmsg(db_), sql));
     }
     std::string out(stmt.column_text(0));
     stmt.reset();
@@ -71,11 +71,17 @@ Error SqliteDb::error(int code, std::string_view what) const {
                  fmt::format("sqlite: {} ({}, code {})", sqlite3_errmsg(db_), what, code)};
 }
 
-bool SqliteDb::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+bool SqliteDb::in_transaction() const {
+    return sqlite3_get_autocommit(db_) == 0;
+}
 
-std::int64_t SqliteDb::changes() const { return sqlite3_changes64(db_); }
+std::int64_t SqliteDb::changes() const {
+    return sqlite3_changes64(db_);
+}
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+SqliteStatement::~SqliteStatement() {
+    sqlite3_finalize(stmt_);
+}
 
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
@@ -100,7 +106,9 @@ void SqliteStatement::bind(int index, std::string_view value) {
                         SQLITE_STATIC, SQLITE_UTF8);
 }
 
-int SqliteStatement::step() { return sqlite3_step(stmt_); }
+int SqliteStatement::step() {
+    return sqlite3_step(stmt_);
+}
 
 Result<void> SqliteStatement::run(std::string_view what) {
     int rc = step();
@@ -130,7 +138,9 @@ Result<SqliteTransaction> SqliteTransaction::begin(SqliteDb& db) {
     return SqliteTransaction(db);
 }
 
-SqliteTransaction::~SqliteTransaction() { rollback(); }
+SqliteTransaction::~SqliteTransaction() {
+    rollback();
+}
 
 Result<void> SqliteTransaction::commit() {
     if (db_ == nullptr) return fail(Errc::Unavailable, "sqlite: commit without a transaction");

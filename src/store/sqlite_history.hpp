@@ -57,25 +57,29 @@ private:
     };
     struct StringHash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
     };
     using RoomMap = std::unordered_map<std::string, RoomState, StringHash, std::equal_to<>>;
     using RoomEntry = RoomMap::value_type;  // node-based: its address is stable until erased
 
     void open_and_configure(const StoreConfig& config);
     void migrate();
+    void limit_room_cache();
     Result<RoomEntry*> room(const std::string& name);
     Result<void> append_one(RoomEntry& room, AppendResult& result);
+    Result<void> give_epoch(RoomEntry& room);
     Result<void> save_dirty_rooms();
     void abandon_batch(std::vector<AppendResult>& results, const Error& error);
     Result<std::uint64_t> first_seq(std::string_view room);
     Result<void> read_rows(SqliteStatement& stmt, const ReadResult& out, std::uint64_t after,
-                           std::uint32_t count, std::vector<StoredMessage>& rows);
+                           std::uint64_t count, std::vector<StoredMessage>& rows);
     Result<void> fill_read(const RoomState& room, const ReadRequest& request, ReadResult& out);
     // Retention of one room within `budget` deletions; returns (removed, room finished).
     Result<std::pair<std::uint64_t, bool>> trim_room(const std::string& room,
-                                                     std::uint64_t last_seq,
-                                                     std::uint64_t budget, std::int64_t now_ms);
+                                                     std::uint64_t last_seq, std::uint64_t budget,
+                                                     std::int64_t now_ms);
 
     SqliteDb db_;
     // Prepared once, reused for the connection's life; destroyed before db_.

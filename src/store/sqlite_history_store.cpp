@@ -1,6 +1,7 @@
 #include "store/sqlite_history_store.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -23,7 +24,9 @@ SqliteHistoryStore::SqliteHistoryStore(StoreConfig config, HistorySink& sink)
               config_.queue_limit, config_.max_messages_per_room, config_.max_age.count());
 }
 
-SqliteHistoryStore::~SqliteHistoryStore() { stop(); }
+SqliteHistoryStore::~SqliteHistoryStore() {
+    stop();
+}
 
 Result<void> SqliteHistoryStore::submit(AppendRequest request) {
     return enqueue(Request(std::in_place_type<AppendRequest>, std::move(request)));
@@ -51,6 +54,11 @@ Result<void> SqliteHistoryStore::enqueue(Request&& request) {
 }
 
 void SqliteHistoryStore::stop() {
+    if (std::this_thread::get_id() == thread_.get_id()) {
+        // From the sink: joining ourselves would hang forever.
+        log::error("history store: stop() called on the store thread");
+        std::abort();
+    }
     {
         std::lock_guard lock(mu_);
         stopping_ = true;
@@ -120,7 +128,8 @@ void SqliteHistoryStore::process(std::deque<Request>& work) {
 void SqliteHistoryStore::append_group(std::deque<Request>& work) {
     std::vector<AppendRequest> batch;
     std::size_t bytes = 0;
-    while (!work.empty() && batch.size() < config_.batch_max_appends) {
+    const std::size_t max_appends = std::max<std::size_t>(config_.batch_max_appends, 1);
+    while (!work.empty() && batch.size() < max_appends) {
         auto* append = std::get_if<AppendRequest>(&work.front());
         if (append == nullptr) break;  // a read ends the group: it must see these appends
         const std::size_t size = append->payload.size();
@@ -154,8 +163,7 @@ void SqliteHistoryStore::append_group(std::deque<Request>& work) {
     depth_.fetch_sub(n, std::memory_order_relaxed);
 }
 
-std::optional<SqliteHistoryStore::Clock::time_point> SqliteHistoryStore::next_housekeeping()
-    const {
+std::optional<SqliteHistoryStore::Clock::time_point> SqliteHistoryStore::next_housekeeping() const {
     std::optional<Clock::time_point> next;
     if (unsynced_since_) next = *unsynced_since_ + config_.sync_interval;
     if (history_->retention_enabled()) {

@@ -65,7 +65,7 @@ private:
     mutable std::mutex mu_;
     std::condition_variable wake_;
     std::deque<Request> queue_;  // guarded by mu_
-    bool stopping_ = false;  // guarded by mu_; once set, nothing more is queued
+    bool stopping_ = false;      // guarded by mu_; once set, nothing more is queued
     // Submitted and not yet reported: the queue bound. Incremented under mu_ (so the check
     // and the increment are one step), decremented by the store thread after the sink call.
     std::atomic<std::size_t> depth_{0};

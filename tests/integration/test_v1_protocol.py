@@ -289,7 +289,7 @@ class V1Rooms(V1Case):
             self.assertIn({"nick": "erin", "session": session, "via": "telnet"}, listed["members"])
             erin.send_line("from erin")
             line = (await a.msgs(room, 1))[0]
-            self.assertEqual(line["from"], {"nick": "erin", "session": session})
+            self.assertEqual(line["from"], {"nick": "erin", "session": session, "via": "telnet"})
             # Another telnet connection gets another session.
             fred = self.telnet_client(nick="fred")
             fred.command(f"/join {room}")
@@ -326,7 +326,7 @@ class V1Delivery(V1Case):
                 self.assertEqual(first["qos"], 0)
                 self.assertNotIn("seq", first)
                 self.assertNotIn("id", first)
-                self.assertEqual(first["from"], {"nick": "alice", "session": a.session})
+                self.assertEqual(first["from"], {"nick": "alice", "session": a.session, "via": "ws"})
                 self.assertEqual(first["data"], {"x": 10, "y": 20})
                 self.assertIsInstance(first["ts"], int)
                 self.assertEqual((second["qos"], second["id"], second["data"]),
@@ -358,7 +358,7 @@ class V1Delivery(V1Case):
             self.assertEqual(msg["seq"], 1)
             self.assertEqual(msg["qos"], 1)
             self.assertEqual(msg["id"], "c-7")
-            self.assertEqual(msg["from"], {"nick": "alice", "session": a.session})
+            self.assertEqual(msg["from"], {"nick": "alice", "session": a.session, "via": "ws"})
             self.assertEqual(msg["data"], {"text": "hi \"all\""})
         self.run_v1(go)
 
