@@ -34,7 +34,7 @@ std::string render_metrics(const session::SessionContext& ctx) {
                        ctx.connections.open.load(std::memory_order_relaxed));
     out += fmt::format("# HELP confab_telnet_users Telnet users online.\n"
                        "# TYPE confab_telnet_users gauge\nconfab_telnet_users {}\n",
-                       ctx.telnet_online.load(std::memory_order_relaxed));
+                       ctx.audience.telnet_online.load(std::memory_order_relaxed));
     return out;
 }
 

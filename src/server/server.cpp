@@ -56,12 +56,21 @@ Server::Server(ServerConfig config)
     }
     for (auto& s : shards_) s->connect(all);
     bridge_ = std::make_unique<session::HistoryBridge>(
-        session::BuildContext{config_.session, telnet_online_}, all);
+        session::BuildContext{config_.session, audience_}, all);
     config_.history.data_dir = config_.data_dir;
     history_ = std::make_unique<store::SqliteHistoryStore>(config_.history, *bridge_);
+    resource_bridge_ = std::make_unique<http::ResourceBridge>(*history_);
+    store::ResourceStoreConfig resource_config;
+    resource_config.data_dir = config_.data_dir;
+    resource_config.sync = config_.history.sync;
+    resource_config.sync_interval = config_.history.sync_interval;
+    // A document may be as large as a request body, and no larger after a PATCH.
+    resource_config.max_document_bytes = config_.session.max_request_body;
+    resources_ = std::make_unique<store::SqliteResourceStore>(resource_config, *resource_bridge_);
+    resources_api_ = std::make_unique<http::ResourcesApi>(http::ApiConfig{config_.api_keys}, *resources_);
     for (auto& s : shards_) {
         contexts_.push_back(std::make_unique<session::SessionContext>(
-            session::SessionContext{config_.session, *s, telnet_online_, gauge_, *history_}));
+            session::SessionContext{config_.session, *s, audience_, gauge_, *history_}));
     }
     start_listeners();
 }
@@ -77,7 +86,7 @@ void Server::start_listeners() {
         auto& ctx = *contexts_[loop.index()];
         auto conn = std::make_shared<net::Connection>(loop, std::move(socket), config_.session.outbox,
                                                       next_connection_id_++, &gauge_);
-        conn->start(std::make_unique<http::HttpSession>(*conn, ctx, files_, api_));
+        conn->start(std::make_unique<http::HttpSession>(*conn, ctx, files_, api_, *resources_api_));
     };
     std::string busy_http = std::string(http::make_problem(503, "connection limit reached", http::KeepAlive::No)->view());
     http_listener_ = std::make_unique<net::Listener>(accept_loop, loops, resolve(config_.listen), on_http,
@@ -152,7 +161,8 @@ void Server::begin_shutdown() {
 void Server::check_drained(std::chrono::steady_clock::time_point deadline) {
     if (gauge_.open.load() <= 0 || std::chrono::steady_clock::now() >= deadline) {
         if (gauge_.open.load() > 0) log::warn("{} connection(s) still open at the deadline: closing them", gauge_.open.load());
-        history_->stop();  // commits what is queued and makes it durable
+        resources_->stop();  // first: its last changes still submit events to the history
+        history_->stop();    // commits what is queued and makes it durable
         for (auto& s : shards_) s->loop().stop();
         return;
     }

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/resources_api.hpp"
 #include "http/rooms_api.hpp"
 #include "http/static_files.hpp"
 #include "net/listener.hpp"
@@ -16,6 +17,7 @@
 #include "session/session_context.hpp"
 #include "shard/shard.hpp"
 #include "store/sqlite_history_store.hpp"
+#include "store/sqlite_resource_store.hpp"
 
 namespace confab::server {
 
@@ -39,13 +41,18 @@ private:
     ServerConfig config_;
     http::StaticFiles files_;
     http::RoomsApi api_;
-    std::atomic<int> telnet_online_{0};
+    session::Audience audience_;
     std::atomic<std::uint64_t> next_connection_id_{1};
     net::ConnectionGauge gauge_;
     std::vector<std::unique_ptr<shard::Shard>> shards_;
     // The store thread posts into the shards' loops: it is stopped (joined) before they go.
     std::unique_ptr<session::HistoryBridge> bridge_;
     std::unique_ptr<store::SqliteHistoryStore> history_;
+    // The resource store's thread submits events to history_ and posts answers into the
+    // loops: it is stopped (joined) before either goes.
+    std::unique_ptr<http::ResourceBridge> resource_bridge_;
+    std::unique_ptr<store::SqliteResourceStore> resources_;
+    std::unique_ptr<http::ResourcesApi> resources_api_;
     std::vector<std::unique_ptr<session::SessionContext>> contexts_;
     std::unique_ptr<net::Listener> http_listener_;
     std::unique_ptr<net::Listener> telnet_listener_;

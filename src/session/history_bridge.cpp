@@ -28,6 +28,11 @@ void HistoryBridge::on_appended(std::vector<store::AppendResult>&& batch) {
         }
     }
     for (auto& [pending, result] : acks) {
+        // Nobody waits for this one (a resource event): fan-out only, no loop to post to.
+        if (!pending->on_stored) {
+            if (result.error) log::warn("history: {}: not stored: {}", result.room, result.error->message);
+            continue;
+        }
         net::EventLoop* loop = pending->loop;
         loop->post([p = std::move(pending), r = std::move(result)] {
             auto conn = p->conn.lock();

@@ -18,6 +18,7 @@ struct PendingPublish {
     net::EventLoop* loop = nullptr;
     std::weak_ptr<net::Connection> conn;  // the callback runs only while it is open
     ChatMessageSpec message;              // what to fan out once stored (seq filled in then)
+    // Null: nobody waits for the ack (then loop and conn may be empty too).
     std::function<void(const store::AppendResult&)> on_stored;
 };
 

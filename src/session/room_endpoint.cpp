@@ -8,7 +8,10 @@ namespace confab::session {
 
 RoomEndpoint::RoomEndpoint(net::Connection& conn, const SessionContext& ctx,
                            std::optional<ws::DeflateParams> deflate, std::string room)
-    : WsSession(conn, ctx.config, ctx.shard.stats(), deflate), ctx_(ctx), room_(std::move(room)) {}
+    : WsSession(conn, ctx.config, ctx.shard.stats(), deflate),
+      ctx_(ctx),
+      room_(std::move(room)),
+      deflate_seat_(ctx.audience.deflate_online, deflate.has_value()) {}
 
 void RoomEndpoint::on_open() {
     ctx_.shard.rooms().join(room_, this);

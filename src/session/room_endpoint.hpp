@@ -6,6 +6,7 @@
 #include <string>
 
 #include "rooms/member.hpp"
+#include "session/audience.hpp"
 #include "session/session_context.hpp"
 #include "session/ws_session.hpp"
 
@@ -27,6 +28,7 @@ private:
 
     const SessionContext& ctx_;
     std::string room_;
+    AudienceSeat deflate_seat_;
     bool joined_ = false;
     bool overflowed_ = false;
 };

@@ -12,6 +12,8 @@
 namespace confab::session {
 
 namespace {
+bool worth_compressing(const BuildContext& ctx, std::string_view payload);
+
 // One deflater per thread (loops and the store thread); no context takeover, so each
 // compressed frame suits every receiver.
 std::string compress(std::string_view payload) {
@@ -23,14 +25,19 @@ std::string compress(std::string_view payload) {
 std::pair<FrameRef, FrameRef> text_frames(const BuildContext& ctx, std::string_view payload) {
     FrameRef plain = ws::make_frame(ws::Opcode::Text, payload);
     FrameRef deflated;
-    if (ctx.config.permessage_deflate && payload.size() >= ctx.config.deflate_min_size) {
+    if (worth_compressing(ctx, payload)) {
         deflated = ws::make_frame(ws::Opcode::Text, compress(payload), ws::Compressed::Yes);
     }
     return {std::move(plain), std::move(deflated)};
 }
 
 bool telnet_listening(const BuildContext& ctx) {
-    return ctx.telnet_online.load(std::memory_order_relaxed) > 0;
+    return ctx.audience.telnet_online.load(std::memory_order_relaxed) > 0;
+}
+
+bool worth_compressing(const BuildContext& ctx, std::string_view payload) {
+    return ctx.config.permessage_deflate && payload.size() >= ctx.config.deflate_min_size &&
+           ctx.audience.deflate_online.load(std::memory_order_relaxed) > 0;
 }
 }  // namespace
 
@@ -72,7 +79,7 @@ rooms::RoomMessagePtr build_binary_message(const BuildContext& ctx, std::string 
     m->sender = sender;
     m->ws_frame = ws::make_frame(ws::Opcode::Binary, payload);
     m->ws_header_size = static_cast<std::uint32_t>(m->ws_frame->size() - payload.size());
-    if (ctx.config.permessage_deflate && payload.size() >= ctx.config.deflate_min_size) {
+    if (worth_compressing(ctx, payload)) {
         m->ws_deflated = ws::make_frame(ws::Opcode::Binary, compress(payload), ws::Compressed::Yes);
     }
     if (telnet_listening(ctx)) {

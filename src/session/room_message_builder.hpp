@@ -12,6 +12,7 @@
 
 #include "rooms/member.hpp"
 #include "rooms/room_message.hpp"
+#include "session/audience.hpp"
 #include "session/chat_line.hpp"
 #include "session/session_config.hpp"
 #include "ws/deflate.hpp"
@@ -22,7 +23,7 @@ namespace confab::session {
 // What the builder needs to know about its audience.
 struct BuildContext {
     const SessionConfig& config;
-    const std::atomic<int>& telnet_online;  // render telnet lines only when someone may read
+    const Audience& audience;  // forms nobody online can use are not built
 };
 
 struct ChatMessageSpec {

@@ -17,13 +17,13 @@ struct SessionContext {
     shard::Shard& shard;
     // Telnet users online on any loop: publishers render the telnet form of a message only
     // when someone may read it.
-    std::atomic<int>& telnet_online;
+    Audience& audience;
     // Open connections on every loop, against --max-connections.
     const net::ConnectionGauge& connections;
     // Durable history for QoS 1; completions come back through the HistoryBridge.
     store::HistoryStore& history;
 
-    BuildContext build() const { return {config, telnet_online}; }
+    BuildContext build() const { return {config, audience}; }
 };
 
 }  // namespace confab::session

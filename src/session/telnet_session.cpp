@@ -37,7 +37,7 @@ auto TelnetSession::guarded(Fn fn) {
 }
 
 void TelnetSession::on_start() {
-    ctx_.telnet_online.fetch_add(1, std::memory_order_relaxed);
+    ctx_.audience.telnet_online.fetch_add(1, std::memory_order_relaxed);
     counted_ = true;
     say(fmt::format("welcome to confab, {}. {}", nick_, kHelp));
     join(std::string(kDefaultRoom));
@@ -173,7 +173,7 @@ void TelnetSession::on_shutdown() {
 
 void TelnetSession::on_closed() {
     if (!room_.empty()) leave_room();
-    if (counted_) ctx_.telnet_online.fetch_sub(1, std::memory_order_relaxed);
+    if (counted_) ctx_.audience.telnet_online.fetch_sub(1, std::memory_order_relaxed);
     counted_ = false;
 }
 

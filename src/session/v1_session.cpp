@@ -25,7 +25,9 @@ std::optional<std::string_view> view(const std::optional<std::string>& s) {
 
 V1Session::V1Session(net::Connection& conn, const SessionContext& ctx,
                      std::optional<ws::DeflateParams> deflate)
-    : WsSession(conn, ctx.config, ctx.shard.stats(), deflate), ctx_(ctx) {}
+    : WsSession(conn, ctx.config, ctx.shard.stats(), deflate),
+      ctx_(ctx),
+      deflate_seat_(ctx.audience.deflate_online, deflate.has_value()) {}
 
 void V1Session::send_text(const std::string& json, net::Priority priority) {
     if (overflowed_) return;

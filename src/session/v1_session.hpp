@@ -10,6 +10,7 @@
 
 #include "proto/command.hpp"
 #include "rooms/member.hpp"
+#include "session/audience.hpp"
 #include "session/session_context.hpp"
 #include "session/ws_session.hpp"
 
@@ -54,6 +55,7 @@ private:
     void announce(const std::string& room, bool joined);
 
     const SessionContext& ctx_;
+    AudienceSeat deflate_seat_;
     std::string nick_;
     std::string session_id_;
     bool hello_done_ = false;
