@@ -1,6 +1,7 @@
 #include "session/room_endpoint.hpp"
 
 #include "core/log.hpp"
+#include "session/presence.hpp"
 #include "session/room_message_builder.hpp"
 #include "ws/close_code.hpp"
 
@@ -16,10 +17,14 @@ RoomEndpoint::RoomEndpoint(net::Connection& conn, const SessionContext& ctx,
 void RoomEndpoint::on_open() {
     ctx_.shard.rooms().join(room_, this);
     joined_ = true;
+    announce_presence(ctx_, room_, true, info(), connection_id());
 }
 
 void RoomEndpoint::on_ws_closed() {
-    if (joined_) ctx_.shard.rooms().leave(room_, this);
+    if (joined_) {
+        ctx_.shard.rooms().leave(room_, this);
+        announce_presence(ctx_, room_, false, info(), connection_id());
+    }
     joined_ = false;
 }
 

@@ -7,6 +7,7 @@
 #include "rooms/room_name.hpp"
 #include "session/history_bridge.hpp"
 #include "session/pending.hpp"
+#include "session/presence.hpp"
 #include "session/room_message_builder.hpp"
 #include "telnet/chat_format.hpp"
 
@@ -127,13 +128,13 @@ void TelnetSession::join(std::string room) {
     if (!room_.empty()) leave_room();
     room_ = std::move(room);
     ctx_.shard.rooms().join(room_, this);
-    ctx_.shard.publish(build_presence_message(ctx_.build(), room_, true, info(), conn_.id()));
+    announce_presence(ctx_, room_, true, info(), conn_.id());
     say(fmt::format("joined #{}", room_));
 }
 
 void TelnetSession::leave_room() {
     ctx_.shard.rooms().leave(room_, this);
-    ctx_.shard.publish(build_presence_message(ctx_.build(), room_, false, info(), conn_.id()));
+    announce_presence(ctx_, room_, false, info(), conn_.id());
     room_.clear();
 }
 

@@ -8,6 +8,7 @@
 #include "proto/server_message.hpp"
 #include "session/history_bridge.hpp"
 #include "session/pending.hpp"
+#include "session/presence.hpp"
 #include "ws/close_code.hpp"
 #include "ws/frame_writer.hpp"
 
@@ -260,7 +261,7 @@ void V1Session::slow_consumer(std::string_view room) {
 }
 
 void V1Session::announce(const std::string& room, bool joined) {
-    ctx_.shard.publish(build_presence_message(ctx_.build(), room, joined, info(), connection_id()));
+    announce_presence(ctx_, room, joined, info(), connection_id());
 }
 
 void V1Session::on_ws_closed() {

@@ -1,0 +1,33 @@
+#include "session/presence.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/log.hpp"
+#include "rooms/room_name.hpp"
+#include "session/history_bridge.hpp"
+#include "session/pending.hpp"
+
+namespace confab::session {
+
+void announce_presence(const SessionContext& ctx, const std::string& room, bool joined,
+                       const rooms::MemberInfo& member, std::uint64_t sender) {
+    ctx.shard.publish(build_presence_message(ctx.build(), room, joined, member, sender));
+    // Rooms that are themselves presence feeds are not announced again.
+    std::string feed = std::string(kPresencePrefix) + room;
+    if (room.starts_with(kPresencePrefix) || !rooms::is_valid_room_name(feed)) return;
+    nlohmann::json event = {{"event", joined ? "join" : "leave"},
+                            {"room", room},
+                            {"member", {{"nick", member.nick}, {"session", member.session}, {"via", member.via}}}};
+    auto pending = std::make_unique<PendingPublish>();
+    pending->loop = &ctx.shard.loop();  // no connection: nobody waits for the ack
+    pending->message = {.room = feed,
+                        .line = chat_line_from_v1("confab", "server", event.dump()),
+                        .qos = rooms::Qos::Guaranteed,
+                        .ts_ms = wall_clock_ms(),
+                        .sender = sender};
+    if (auto ok = submit_publish(ctx.history, std::move(pending), "", ""); !ok) {
+        log::warn("presence event for {} not stored: {}", room, ok.error().message);
+    }
+}
+
+}  // namespace confab::session
