@@ -5,6 +5,7 @@
 
 #include "core/log.hpp"
 #include "http/metrics.hpp"
+#include "http/resources_api.hpp"
 #include "http/rooms_api.hpp"
 #include "http/responses.hpp"
 #include "rooms/room_name.hpp"
@@ -28,8 +29,8 @@ std::string_view header(const HttpSession::Request& req, bhttp::field f) {
 }  // namespace
 
 HttpSession::HttpSession(net::Connection& conn, const session::SessionContext& ctx,
-                         const StaticFiles& files, const RoomsApi& api)
-    : conn_(conn), ctx_(ctx), files_(files), api_(api) {}
+                         const StaticFiles& files, const RoomsApi& api, const ResourcesApi& resources)
+    : conn_(conn), ctx_(ctx), files_(files), api_(api), resources_(resources) {}
 
 void HttpSession::on_start() {
     new_parser();
@@ -143,7 +144,11 @@ void HttpSession::handle(Request& req) {
             if (alive && alive->is_open()) complete(std::move(response), keep);
         };
         awaiting_ = true;  // cleared by complete(), which may run right away
-        api_.handle(req, path, target.substr(path.size()), ka, conn_, ctx_, reply);
+        std::string_view query = target.substr(path.size());
+        if (path == kResourcesPath || path.starts_with("/api/resources/")) {
+            return resources_.handle(req, path, query, ka, conn_, reply);
+        }
+        api_.handle(req, path, query, ka, conn_, ctx_, reply);
         return;
     }
     if (path == "/metrics") {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "http/resources_api.hpp"
 #include "http/rooms_api.hpp"
 #include "http/static_files.hpp"
 #include "net/connection.hpp"
@@ -22,7 +23,7 @@ public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
     HttpSession(net::Connection& conn, const session::SessionContext& ctx,
-                const StaticFiles& files, const RoomsApi& api);
+                const StaticFiles& files, const RoomsApi& api, const ResourcesApi& resources);
 
     void on_start() override;
     void on_data(std::span<std::uint8_t> bytes) override;
@@ -49,6 +50,7 @@ private:
     const session::SessionContext& ctx_;
     const StaticFiles& files_;
     const RoomsApi& api_;
+    const ResourcesApi& resources_;
     std::optional<Parser> parser_;
     std::string buffer_;  // bytes of an incomplete request head
     std::string_view after_request_;  // input after the request being handled

@@ -1,18 +1,16 @@
 #include "store/sqlite_resource_store.hpp"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
-
-#include <nlohmann/json.hpp>
 
 #include "core/log.hpp"
 #include "store/sqlite_db.hpp"
@@ -41,7 +39,8 @@ CREATE TABLE resources (
 )sql",
 };
 
-constexpr const char* kLoad = "SELECT version, doc FROM resources WHERE collection = ?1 AND id = ?2";
+constexpr const char* kLoad =
+    "SELECT version, doc FROM resources WHERE collection = ?1 AND id = ?2";
 constexpr const char* kSave =
     "INSERT INTO resources (collection, id, version, doc) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, doc = excluded.doc";
@@ -52,7 +51,9 @@ constexpr const char* kList =
     "WHERE collection = ?1 AND id > ?2 AND doc IS NOT NULL ORDER BY id LIMIT ?3";
 }  // namespace sql
 
-std::int64_t as_sql(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::int64_t as_sql(std::uint64_t v) {
+    return static_cast<std::int64_t>(v);
+}
 
 std::string database_path(const std::string& dir) {
     namespace fs = std::filesystem;
@@ -75,7 +76,9 @@ std::optional<json> parse_object(std::string_view text) {
     return j;
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 ResourceResult storage_failure(ResourceResult out, Error error) {
     out.status = ResourceStatus::Failed;
@@ -161,14 +164,21 @@ void SqliteResourceStore::Tables::configure(const ResourceStoreConfig& config) {
             throw std::runtime_error(fmt::format("cannot use WAL journal mode (got \"{}\")", mode));
         }
     } catch (const std::runtime_error& e) {
-        throw std::runtime_error(fmt::format("resource store: {}: {} (is another confab process "
-                                             "using data dir {}?)",
-                                             db_.path(), e.what(), config.data_dir));
+        throw std::runtime_error(
+            fmt::format("resource store: {}: {} (is another confab process "
+                        "using data dir {}?)",
+                        db_.path(), e.what(), config.data_dir));
     }
     switch (config.sync) {
-        case SyncMode::Always: db_.exec_or_throw("PRAGMA synchronous = FULL"); break;
-        case SyncMode::Batch: db_.exec_or_throw("PRAGMA synchronous = NORMAL"); break;
-        case SyncMode::Off: db_.exec_or_throw("PRAGMA synchronous = OFF"); break;
+        case SyncMode::Always:
+            db_.exec_or_throw("PRAGMA synchronous = FULL");
+            break;
+        case SyncMode::Batch:
+            db_.exec_or_throw("PRAGMA synchronous = NORMAL");
+            break;
+        case SyncMode::Off:
+            db_.exec_or_throw("PRAGMA synchronous = OFF");
+            break;
     }
 }
 
@@ -230,8 +240,7 @@ Result<void> SqliteResourceStore::Tables::bury(std::string_view collection, std:
 }
 
 void SqliteResourceStore::Tables::list(const ResourceRequest& request, ResourceResult& out) {
-    const std::uint32_t limit =
-        request.limit == 0 ? max_list_ : std::min(request.limit, max_list_);
+    const std::uint32_t limit = request.limit == 0 ? max_list_ : std::min(request.limit, max_list_);
     StatementScope q(list_);
     q->bind(1, request.collection);
     q->bind(2, request.after);
@@ -256,9 +265,9 @@ void SqliteResourceStore::Tables::list(const ResourceRequest& request, ResourceR
 Result<std::string> SqliteResourceStore::Tables::fresh_id(std::string_view collection) {
     for (;;) {
         using namespace std::chrono;
-        std::int64_t ms = now_ms_ ? now_ms_()
-                                  : duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-                                        .count();
+        std::int64_t ms =
+            now_ms_ ? now_ms_()
+                    : duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
         if (ms <= last_id_ms_) {
             ms = last_id_ms_;
             if (++id_counter_ > 0xffff) {
@@ -283,7 +292,9 @@ ResourceResult SqliteResourceStore::Tables::apply(ResourceRequest&& request) {
     out.op = request.op;
     out.collection = request.collection;
     switch (request.op) {
-        case ResourceOp::List: list(request, out); break;
+        case ResourceOp::List:
+            list(request, out);
+            break;
         case ResourceOp::Get: {
             auto current = load(request.collection, request.id);
             if (!current) return storage_failure(std::move(out), current.error());
@@ -297,7 +308,9 @@ ResourceResult SqliteResourceStore::Tables::apply(ResourceRequest&& request) {
             }
             break;
         }
-        default: write(request, out); break;
+        default:
+            write(request, out);
+            break;
     }
     return out;
 }
@@ -358,9 +371,9 @@ void SqliteResourceStore::Tables::write(ResourceRequest& request, ResourceResult
         }
         if (max_document_bytes_ != 0 && out.resource.doc.size() > max_document_bytes_) {
             out.status = ResourceStatus::TooLarge;
-            out.error = Error{Errc::TooLarge,
-                              fmt::format("the document would be {} bytes, the limit is {}",
-                                          out.resource.doc.size(), max_document_bytes_)};
+            out.error =
+                Error{Errc::TooLarge, fmt::format("the document would be {} bytes, the limit is {}",
+                                                  out.resource.doc.size(), max_document_bytes_)};
             out.resource = {};
             out.patch.clear();
             return;
@@ -382,7 +395,9 @@ SqliteResourceStore::SqliteResourceStore(ResourceStoreConfig config, ResourceSin
     log::info("resource store: {}/{} open", config_.data_dir, kFileName);
 }
 
-SqliteResourceStore::~SqliteResourceStore() { stop(); }
+SqliteResourceStore::~SqliteResourceStore() {
+    stop();
+}
 
 Result<void> SqliteResourceStore::submit(ResourceRequest request) {
     bool was_empty;

@@ -3,7 +3,6 @@
 // persistence across a reopen, ordering and the queue bound. Real SQLite in a temp dir; every
 // wait has a deadline.
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <chrono>
@@ -98,10 +97,15 @@ private:
     bool held_ = false;
 };
 
-VersionCondition versions(std::vector<std::uint64_t> v) { return VersionCondition{false, std::move(v)}; }
-VersionCondition any() { return VersionCondition{true, {}}; }
+VersionCondition versions(std::vector<std::uint64_t> v) {
+    return VersionCondition{false, std::move(v)};
+}
+VersionCondition any() {
+    return VersionCondition{true, {}};
+}
 
-ResourceRequest request(ResourceOp op, std::string collection, std::string id, std::string body = {}) {
+ResourceRequest request(ResourceOp op, std::string collection, std::string id,
+                        std::string body = {}) {
     ResourceRequest r;
     r.op = op;
     r.collection = std::move(collection);
@@ -160,12 +164,14 @@ protected:
     ResourceResult get(const std::string& id, const std::string& collection = "books") {
         return run(request(ResourceOp::Get, collection, id));
     }
-    ResourceResult remove(const std::string& id, std::optional<VersionCondition> if_match = std::nullopt) {
+    ResourceResult remove(const std::string& id,
+                          std::optional<VersionCondition> if_match = std::nullopt) {
         auto r = request(ResourceOp::Delete, "books", id);
         r.if_match = std::move(if_match);
         return run(std::move(r));
     }
-    ResourceResult list(const std::string& after, std::uint32_t limit, const std::string& collection = "books") {
+    ResourceResult list(const std::string& after, std::uint32_t limit,
+                        const std::string& collection = "books") {
         auto r = request(ResourceOp::List, collection, "");
         r.after = after;
         r.limit = limit;
@@ -236,7 +242,8 @@ TEST_F(ResourceStore, IfMatchWithTheCurrentVersionWrites) {
     auto r = put("dune", R"({"a":1})", versions({1}));
     EXPECT_EQ(r.status, ResourceStatus::Ok);
     EXPECT_EQ(r.resource.version, 2u);
-    EXPECT_EQ(put("dune", R"({"a":2})", versions({7, 2})).status, ResourceStatus::Ok);  // any listed
+    EXPECT_EQ(put("dune", R"({"a":2})", versions({7, 2})).status,
+              ResourceStatus::Ok);  // any listed
 }
 
 TEST_F(ResourceStore, IfMatchWithAStaleVersionFailsAndReportsTheCurrentState) {
@@ -247,7 +254,8 @@ TEST_F(ResourceStore, IfMatchWithAStaleVersionFailsAndReportsTheCurrentState) {
     EXPECT_FALSE(r.changed());
     EXPECT_EQ(r.resource.version, 2u);
     EXPECT_EQ(r.resource.doc, R"({"a":2})");
-    EXPECT_EQ(patch("dune", R"({"b":1})", versions({1})).status, ResourceStatus::PreconditionFailed);
+    EXPECT_EQ(patch("dune", R"({"b":1})", versions({1})).status,
+              ResourceStatus::PreconditionFailed);
     EXPECT_EQ(remove("dune", versions({1})).status, ResourceStatus::PreconditionFailed);
     EXPECT_EQ(get("dune").resource.doc, R"({"a":2})");
 }
@@ -293,18 +301,23 @@ TEST_F(ResourceStore, MergePatchAddsReplacesAndDeletesMembersWithNull) {
     auto r = patch("dune", R"({"year":1966,"author":"Herbert","draft":null,"missing":null})");
     ASSERT_EQ(r.status, ResourceStatus::Ok);
     EXPECT_EQ(r.resource.version, 2u);
-    EXPECT_EQ(json::parse(r.resource.doc), json::parse(R"({"title":"Dune","year":1966,"author":"Herbert"})"));
+    EXPECT_EQ(json::parse(r.resource.doc),
+              json::parse(R"({"title":"Dune","year":1966,"author":"Herbert"})"));
     EXPECT_EQ(r.patch, R"({"year":1966,"author":"Herbert","draft":null,"missing":null})");
     EXPECT_EQ(json::parse(get("dune").resource.doc), json::parse(r.resource.doc));
 }
 
 TEST_F(ResourceStore, MergePatchMergesNestedObjectsAndReplacesArraysWhole) {
     put("dune", R"({"meta":{"a":1,"b":{"c":2,"d":3}},"tags":["x","y"],"n":{"k":1}})");
-    auto r = patch("dune", R"({"meta":{"b":{"d":null,"e":4},"f":5},"tags":["z"],"n":"flat","new":{"x":{"y":null}}})");
+    auto r = patch(
+        "dune",
+        R"({"meta":{"b":{"d":null,"e":4},"f":5},"tags":["z"],"n":"flat","new":{"x":{"y":null}}})");
     ASSERT_EQ(r.status, ResourceStatus::Ok);
     // RFC 7386 §3 examples: nested merge, arrays replaced, nulls inside new objects vanish.
-    EXPECT_EQ(json::parse(r.resource.doc),
-              json::parse(R"({"meta":{"a":1,"b":{"c":2,"e":4},"f":5},"tags":["z"],"n":"flat","new":{"x":{}}})"));
+    EXPECT_EQ(
+        json::parse(r.resource.doc),
+        json::parse(
+            R"({"meta":{"a":1,"b":{"c":2,"e":4},"f":5},"tags":["z"],"n":"flat","new":{"x":{}}})"));
 }
 
 TEST_F(ResourceStore, MergePatchOfAMissingResourceIsNotFound) {
@@ -319,7 +332,8 @@ TEST_F(ResourceStore, AWriteOverTheDocumentSizeLimitIsRefused) {
     auto r = patch("dune", json{{"b", std::string(60, 'x')}}.dump());  // a patch can grow a doc
     EXPECT_EQ(r.status, ResourceStatus::TooLarge);
     EXPECT_FALSE(r.changed());
-    EXPECT_EQ(put("big", json{{"b", std::string(60, 'x')}}.dump()).status, ResourceStatus::TooLarge);
+    EXPECT_EQ(put("big", json{{"b", std::string(60, 'x')}}.dump()).status,
+              ResourceStatus::TooLarge);
     EXPECT_EQ(get("dune").resource.version, 1u);
 }
 
@@ -387,11 +401,13 @@ TEST_F(ResourceStore, CompletionsArriveInSubmissionOrderWithTheirTokens) {
     const char* names[] = {"r0", "r1", "r2", "r3"};
     std::vector<ResourceRequest> mixed;
     for (int i = 0; i < 30; ++i) {
-        mixed.push_back(request(i % 3 == 2 ? ResourceOp::Get : ResourceOp::Put, "books", names[i % 4], "{}"));
+        mixed.push_back(
+            request(i % 3 == 2 ? ResourceOp::Get : ResourceOp::Put, "books", names[i % 4], "{}"));
     }
     auto results = run_all(std::move(mixed));
     ASSERT_EQ(results.size(), 30u);
-    for (std::size_t i = 1; i < results.size(); ++i) EXPECT_EQ(results[i].token, results[i - 1].token + 1);
+    for (std::size_t i = 1; i < results.size(); ++i)
+        EXPECT_EQ(results[i].token, results[i - 1].token + 1);
 }
 
 TEST_F(ResourceStore, AFullQueueRefusesWithBackpressureAndAStoppedStoreIsUnavailable) {
