@@ -12,5 +12,8 @@ using Run = std::function<int()>;
 
 Run add_serve_command(CLI::App& app);
 Run add_bench_command(CLI::App& app);
+Run add_chat_command(CLI::App& app);
+Run add_pub_command(CLI::App& app);
+Run add_sub_command(CLI::App& app);
 
 }  // namespace confab::app
