@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "http/api_access.hpp"
 #include "proto/command.hpp"
 #include "rooms/room_name.hpp"
 #include "session/chat_line.hpp"
@@ -119,33 +120,9 @@ std::string media_type(const Request& req) {
     return out;
 }
 
-// Deepest nesting of arrays and objects, scanning no further than `limit` + 1 levels. Cheap
-// and tolerant of malformed input (the parser reports that). Same rule as the v1 codec's.
-std::size_t nesting_depth(std::string_view text, std::size_t limit) {
-    std::size_t depth = 0, deepest = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size() && deepest <= limit; ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            deepest = std::max(deepest, ++depth);
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return deepest;
-}
-
 // The body as compact JSON object text, or the 400 detail.
 Result<std::string> parse_object_body(std::string_view body, std::string_view what) {
-    if (nesting_depth(body, kMaxDepth) > kMaxDepth) {
+    if (proto::json_nesting_depth(body, kMaxDepth) > kMaxDepth) {
         return fail(Errc::BadRequest,
                     fmt::format("the {} is nested deeper than {} levels", what, kMaxDepth));
     }
@@ -155,27 +132,6 @@ Result<std::string> parse_object_body(std::string_view body, std::string_view wh
     if (!parsed.is_object())
         return fail(Errc::BadRequest, fmt::format("the {} must be a JSON object", what));
     return dump(parsed);
-}
-
-// The value of `name` in a query string "?a=1&b=2" (no percent-decoding: the values allowed
-// here never need it).
-std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
-    if (!query.empty() && query.front() == '?') query.remove_prefix(1);
-    while (!query.empty()) {
-        std::string_view pair = query.substr(0, query.find('&'));
-        query.remove_prefix(std::min(query.size(), pair.size() + 1));
-        const std::size_t eq = pair.find('=');
-        if (pair.substr(0, eq) == name)
-            return eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    }
-    return std::nullopt;
-}
-
-// The same access rule as the rooms API (docs/http-api.md, "Access").
-bool is_loopback(const net::Connection& conn) {
-    std::string peer = conn.peer();
-    return peer.starts_with("127.") || peer.starts_with("::1") || peer.starts_with("[::1]") ||
-           peer.starts_with("::ffff:127.");
 }
 
 // {"event":..,"collection":..,"id":..,"version":..[,"doc":..][,"patch":..]}: the stored texts
@@ -419,20 +375,7 @@ void ResourceBridge::publish(const store::ResourceResult& change) {
 void ResourcesApi::handle(const Request& req, std::string_view path, std::string_view query,
                           KeepAlive ka, net::Connection& conn, Reply reply) const {
     Call c{req, query, ka, conn, reply, store_};
-    if (config_.keys.empty()) {
-        if (!is_loopback(conn)) {
-            return c.problem(403, "the API answers only loopback peers unless --api-key is set");
-        }
-    } else {
-        auto value = req[bhttp::field::authorization];
-        std::string_view auth(value.data(), value.size());
-        bool ok = auth.starts_with("Bearer ") && std::find(config_.keys.begin(), config_.keys.end(),
-                                                           auth.substr(7)) != config_.keys.end();
-        if (!ok) {
-            return c.problem(401, "missing or unknown API key (Authorization: Bearer KEY)",
-                             {{"WWW-Authenticate", "Bearer"}});
-        }
-    }
+    if (auto refusal = api_refusal(req, conn, config_.keys, ka)) return reply(std::move(*refusal));
     std::string_view rest = path.substr(std::min(path.size(), kResourcesPath.size()));
     if (rest.size() <= 1) return c.problem(404, "name a collection: /api/resources/{collection}");
     rest.remove_prefix(1);  // the '/'

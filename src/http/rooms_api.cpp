@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/log.hpp"
+#include "http/api_access.hpp"
 #include "proto/command.hpp"
 #include "rooms/room_name.hpp"
 #include "session/chat_line.hpp"
@@ -31,18 +32,6 @@ FrameRef json_response(int status, const json& body, KeepAlive ka) {
     return make_response(status, "application/json", dump(body), ka);
 }
 
-// The value of `name` in a query string "?a=1&b=2" (no percent-decoding: values are numbers).
-std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
-    if (!query.empty() && query.front() == '?') query.remove_prefix(1);
-    while (!query.empty()) {
-        std::string_view pair = query.substr(0, query.find('&'));
-        query.remove_prefix(std::min(query.size(), pair.size() + 1));
-        std::size_t eq = pair.find('=');
-        if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    }
-    return std::nullopt;
-}
-
 // Parses an unsigned query parameter; nullopt with `error` set when present but invalid.
 std::optional<std::uint64_t> number_param(std::string_view query, std::string_view name,
                                           std::uint64_t fallback, std::string& error) {
@@ -55,12 +44,6 @@ std::optional<std::uint64_t> number_param(std::string_view query, std::string_vi
         return std::nullopt;
     }
     return value;
-}
-
-bool is_loopback(const net::Connection& conn) {
-    std::string peer = conn.peer();
-    return peer.starts_with("127.") || peer.starts_with("::1") || peer.starts_with("[::1]") ||
-           peer.starts_with("::ffff:127.");
 }
 
 std::string random_id() {
@@ -202,19 +185,7 @@ void RoomsApi::handle(const Request& req, std::string_view path, std::string_vie
                       KeepAlive ka, net::Connection& conn, const session::SessionContext& ctx,
                       Reply reply) const {
     Call c{req, query, ka, conn, ctx, reply};
-    if (config_.keys.empty()) {
-        if (!is_loopback(conn)) {
-            return c.problem(403, "the API answers only loopback peers unless --api-key is set");
-        }
-    } else {
-        std::string_view auth(req[bhttp::field::authorization].data(), req[bhttp::field::authorization].size());
-        bool ok = auth.starts_with("Bearer ") &&
-                  std::find(config_.keys.begin(), config_.keys.end(), auth.substr(7)) != config_.keys.end();
-        if (!ok) {
-            return reply(make_problem(401, "missing or unknown API key (Authorization: Bearer KEY)", ka,
-                                      {{"WWW-Authenticate", "Bearer"}}));
-        }
-    }
+    if (auto refusal = api_refusal(req, conn, config_.keys, ka)) return reply(std::move(*refusal));
     const auto method = req.method();
     if (path == kRooms || path == "/api/rooms/") {
         if (method != bhttp::verb::get) return c.method_not_allowed("GET");

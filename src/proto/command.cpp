@@ -138,31 +138,6 @@ ProtoError bad_json_impl(std::string_view text) {
     return ProtoError{ErrorCode::BadJson, std::move(message), {}, {}, offset};
 }
 
-// Deepest nesting of arrays and objects in `text`, scanning no further than `limit` + 1.
-// Cheap and tolerant of malformed input (the parser reports that).
-std::size_t nesting_depth(std::string_view text, std::size_t limit) {
-    std::size_t depth = 0;
-    std::size_t deepest = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (in_string) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            deepest = std::max(deepest, ++depth);
-            if (deepest > limit) break;
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return deepest;
-}
 
 // Rewrites raw U+2028/U+2029 as \u2028/\u2029, as append_json_string does, so that every
 // frame the server sends is also a valid JavaScript literal (before ES2019 they ended lines).
@@ -322,7 +297,7 @@ Expected<Command> parse_typed(std::string_view type, const json& o, const Limits
 }  // namespace
 
 ParseResult parse_command(std::string_view text, const Limits& limits) {
-    if (nesting_depth(text, limits.max_depth) > limits.max_depth) {
+    if (json_nesting_depth(text, limits.max_depth) > limits.max_depth) {
         return fail(ProtoError{ErrorCode::TooLarge,
                                fmt::format("JSON nested deeper than {} levels", limits.max_depth),
                                {},
@@ -371,5 +346,31 @@ std::string_view type_of(const Command& command) {
 }
 
 ProtoError json_syntax_error(std::string_view text) { return bad_json_impl(text); }
+
+// Deepest nesting of arrays and objects in `text`, scanning no further than `limit` + 1.
+// Cheap and tolerant of malformed input (the parser reports that).
+std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0;
+    std::size_t deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+            if (deepest > limit) break;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
 
 }  // namespace confab::proto

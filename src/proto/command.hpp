@@ -91,6 +91,11 @@ ParseResult parse_command(std::string_view text, const Limits& limits = {});
 // Also used by the HTTP API for request bodies.
 ProtoError json_syntax_error(std::string_view text);
 
+// Deepest nesting of arrays and objects in `text`, scanning no further than `limit` + 1
+// levels: a cheap guard before a recursive parse, tolerant of malformed input. Also used by
+// the HTTP API for request bodies.
+std::size_t json_nesting_depth(std::string_view text, std::size_t limit);
+
 // The ref any command carries, to echo in replies and errors produced after parsing.
 const std::optional<std::string>& ref_of(const Command& command);
 
