@@ -2,16 +2,14 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <random>
 #include <stdexcept>
-#include <system_error>
 
 #include "core/log.hpp"
 #include "store/sqlite_schema.hpp"
+#include "store/sqlite_setup.hpp"
 
 namespace confab::store {
 namespace {
@@ -30,31 +28,10 @@ std::string new_epoch() {
     return fmt::format("{:016x}", bits);
 }
 
-std::int64_t as_sql(std::uint64_t v) {
-    return static_cast<std::int64_t>(v);
-}
-std::uint64_t from_sql(std::int64_t v) {
-    return static_cast<std::uint64_t>(v);
-}
-
-std::string prepare_data_dir(const std::string& dir) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec || !fs::is_directory(dir, ec)) {
-        throw std::runtime_error(fmt::format("history store: cannot create data dir {}: {}", dir,
-                                             ec ? ec.message() : "not a directory"));
-    }
-    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-        throw std::runtime_error(fmt::format("history store: data dir {} is not writable", dir));
-    }
-    return (fs::path(dir) / SqliteHistory::kFileName).string();
-}
-
 }  // namespace
 
 SqliteHistory::SqliteHistory(const StoreConfig& config)
-    : db_(prepare_data_dir(config.data_dir)),
+    : db_(database_file_in(config.data_dir, kFileName, "history store")),
       max_read_messages_(std::max<std::uint32_t>(config.max_read_messages, 1)),
       max_messages_(config.max_messages_per_room),
       max_age_ms_(config.max_age.count()),
@@ -83,27 +60,7 @@ SqliteHistory::SqliteHistory(const StoreConfig& config)
 }
 
 void SqliteHistory::open_and_configure(const StoreConfig& config) {
-    sqlite3_busy_timeout(db_.handle(), static_cast<int>(config.busy_timeout.count()));
-    // EXCLUSIVE before WAL: the WAL index lives in heap memory instead of a -shm file, and the
-    // file lock is held for the connection's life, so a second process on the same data dir
-    // fails at start-up instead of interleaving seqs.
-    db_.exec_or_throw("PRAGMA locking_mode = EXCLUSIVE");
-    std::string mode = db_.query_text_or_throw("PRAGMA journal_mode = WAL");
-    if (mode != "wal") {
-        throw std::runtime_error(fmt::format(
-            "history store: {}: cannot use WAL journal mode (got \"{}\")", db_.path(), mode));
-    }
-    switch (config.sync) {
-        case SyncMode::Always:
-            db_.exec_or_throw("PRAGMA synchronous = FULL");
-            break;
-        case SyncMode::Batch:
-            db_.exec_or_throw("PRAGMA synchronous = NORMAL");
-            break;
-        case SyncMode::Off:
-            db_.exec_or_throw("PRAGMA synchronous = OFF");
-            break;
-    }
+    configure_exclusive_wal(db_, config.sync, config.busy_timeout.count(), "history store");
     // 64 MiB of page cache (the default is 2 MB): with many active rooms each group commit
     // touches many b-tree leaves, and they should not have to be read back from the OS.
     db_.exec_or_throw("PRAGMA cache_size = -65536");
@@ -112,22 +69,7 @@ void SqliteHistory::open_and_configure(const StoreConfig& config) {
 }
 
 void SqliteHistory::migrate() {
-    int version = std::stoi(db_.query_text_or_throw("PRAGMA user_version"));
-    if (version > sql::kSchemaVersion) {
-        throw std::runtime_error(
-            fmt::format("history store: {} has schema version {}, newer than this binary's {}",
-                        db_.path(), version, sql::kSchemaVersion));
-    }
-    // Always one write transaction, even with nothing to migrate: it takes the exclusive lock.
-    db_.exec_or_throw("BEGIN IMMEDIATE");
-    try {
-        for (int v = version; v < sql::kSchemaVersion; ++v) db_.exec_or_throw(sql::kMigrations[v]);
-        db_.exec_or_throw(fmt::format("PRAGMA user_version = {}", sql::kSchemaVersion).c_str());
-        db_.exec_or_throw("COMMIT");
-    } catch (...) {
-        (void)db_.exec("ROLLBACK");
-        throw;
-    }
+    const int version = migrate_schema(db_, sql::kMigrations, "history store");
     if (version != sql::kSchemaVersion) {
         log::info("history store: {} migrated from schema v{} to v{}", db_.path(), version,
                   sql::kSchemaVersion);

@@ -2,18 +2,16 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "core/log.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_setup.hpp"
 
 namespace confab::store {
 namespace {
@@ -51,24 +49,6 @@ constexpr const char* kList =
     "WHERE collection = ?1 AND id > ?2 AND doc IS NOT NULL ORDER BY id LIMIT ?3";
 }  // namespace sql
 
-std::int64_t as_sql(std::uint64_t v) {
-    return static_cast<std::int64_t>(v);
-}
-
-std::string database_path(const std::string& dir) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec || !fs::is_directory(dir, ec)) {
-        throw std::runtime_error(fmt::format("resource store: cannot create data dir {}: {}", dir,
-                                             ec ? ec.message() : "not a directory"));
-    }
-    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-        throw std::runtime_error(fmt::format("resource store: data dir {} is not writable", dir));
-    }
-    return (fs::path(dir) / SqliteResourceStore::kFileName).string();
-}
-
 // Parses a document or patch as the store keeps it; nullopt unless it is a JSON object.
 std::optional<json> parse_object(std::string_view text) {
     json j = json::parse(text, nullptr, false);
@@ -95,7 +75,7 @@ ResourceResult storage_failure(ResourceResult out, Error error) {
 class SqliteResourceStore::Tables {
 public:
     explicit Tables(const ResourceStoreConfig& config)
-        : db_(database_path(config.data_dir)),
+        : db_(database_file_in(config.data_dir, SqliteResourceStore::kFileName, "resource store")),
           max_list_(std::max<std::uint32_t>(config.max_list, 1)),
           max_document_bytes_(config.max_document_bytes),
           now_ms_(config.now_ms) {
@@ -154,52 +134,16 @@ private:
 };
 
 void SqliteResourceStore::Tables::configure(const ResourceStoreConfig& config) {
-    sqlite3_busy_timeout(db_.handle(), static_cast<int>(config.busy_timeout.count()));
     try {
-        // As for the history: EXCLUSIVE before WAL keeps the WAL index in memory and holds
-        // the file lock for the connection's life.
-        db_.exec_or_throw("PRAGMA locking_mode = EXCLUSIVE");
-        std::string mode = db_.query_text_or_throw("PRAGMA journal_mode = WAL");
-        if (mode != "wal") {
-            throw std::runtime_error(fmt::format("cannot use WAL journal mode (got \"{}\")", mode));
-        }
+        configure_exclusive_wal(db_, config.sync, config.busy_timeout.count(), "resource store");
     } catch (const std::runtime_error& e) {
-        throw std::runtime_error(
-            fmt::format("resource store: {}: {} (is another confab process "
-                        "using data dir {}?)",
-                        db_.path(), e.what(), config.data_dir));
-    }
-    switch (config.sync) {
-        case SyncMode::Always:
-            db_.exec_or_throw("PRAGMA synchronous = FULL");
-            break;
-        case SyncMode::Batch:
-            db_.exec_or_throw("PRAGMA synchronous = NORMAL");
-            break;
-        case SyncMode::Off:
-            db_.exec_or_throw("PRAGMA synchronous = OFF");
-            break;
+        throw std::runtime_error(fmt::format(
+            "{} (is another confab process using data dir {}?)", e.what(), config.data_dir));
     }
 }
 
 void SqliteResourceStore::Tables::migrate() {
-    int version = std::stoi(db_.query_text_or_throw("PRAGMA user_version"));
-    if (version > sql::kSchemaVersion) {
-        throw std::runtime_error(
-            fmt::format("resource store: {} has schema version {}, newer than this binary's {}",
-                        db_.path(), version, sql::kSchemaVersion));
-    }
-    // Always one write transaction, even with nothing to migrate: it takes the exclusive lock,
-    // so a second process fails now rather than at its first write.
-    db_.exec_or_throw("BEGIN IMMEDIATE");
-    try {
-        for (int v = version; v < sql::kSchemaVersion; ++v) db_.exec_or_throw(sql::kMigrations[v]);
-        db_.exec_or_throw(fmt::format("PRAGMA user_version = {}", sql::kSchemaVersion).c_str());
-        db_.exec_or_throw("COMMIT");
-    } catch (...) {
-        (void)db_.exec("ROLLBACK");
-        throw;
-    }
+    migrate_schema(db_, sql::kMigrations, "resource store");
 }
 
 Result<SqliteResourceStore::Tables::Current> SqliteResourceStore::Tables::load(
