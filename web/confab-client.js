@@ -17,7 +17,7 @@
   const CLIENT_FAULT_CODES = new Set([1002, 1003, 1007, 1008, 1009, 1010]);
   // Pub errors after which re-sending the same message cannot succeed.
   const FINAL_PUB_ERRORS = new Set(['bad_request', 'bad_json', 'too_large', 'not_joined',
-                                    'invalid_room', 'unknown_type']);
+                                    'invalid_room', 'forbidden', 'unknown_type']);
 
   const DEFAULTS = {
     historyLimit: 50,

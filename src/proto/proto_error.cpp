@@ -18,6 +18,8 @@ std::string_view to_string(ErrorCode code) {
             return "no_hello";
         case ErrorCode::InvalidRoom:
             return "invalid_room";
+        case ErrorCode::Forbidden:
+            return "forbidden";
         case ErrorCode::RateLimited:
             return "rate_limited";
         case ErrorCode::Unavailable:

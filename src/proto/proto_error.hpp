@@ -19,6 +19,7 @@ enum class ErrorCode : std::uint8_t {
     NotJoined,    // pub/members/leave for a room the connection has not joined
     NoHello,      // any command before hello
     InvalidRoom,  // a well-formed room name the server refuses
+    Forbidden,    // pub to a room only the server writes (resources/..., presence/...)
     RateLimited,  // too many commands; retry later
     Unavailable,  // a dependency (history store) is down; retry later
     Internal,     // a server bug

@@ -20,4 +20,11 @@ constexpr bool is_valid_room_name(std::string_view name) {
     return true;
 }
 
+// Rooms the server itself writes: `resources/...` (resource change events) and
+// `presence/...` (join/leave events). Anyone may subscribe; nobody else may publish, or a
+// client could forge a resource change or a member leaving.
+constexpr bool is_server_owned(std::string_view room) {
+    return room.starts_with("resources/") || room.starts_with("presence/");
+}
+
 }  // namespace confab::rooms

@@ -1,6 +1,7 @@
 #include "session/room_endpoint.hpp"
 
 #include "core/log.hpp"
+#include "rooms/room_name.hpp"
 #include "session/presence.hpp"
 #include "session/room_message_builder.hpp"
 #include "ws/close_code.hpp"
@@ -17,18 +18,22 @@ RoomEndpoint::RoomEndpoint(net::Connection& conn, const SessionContext& ctx,
 void RoomEndpoint::on_open() {
     ctx_.shard.rooms().join(room_, this);
     joined_ = true;
-    announce_presence(ctx_, room_, true, info(), connection_id());
+    announce_join(ctx_, room_, info(), connection_id());
 }
 
 void RoomEndpoint::on_ws_closed() {
     if (joined_) {
         ctx_.shard.rooms().leave(room_, this);
-        announce_presence(ctx_, room_, false, info(), connection_id());
+        announce_leave(ctx_, room_, info(), connection_id(), leave_reason());
     }
     joined_ = false;
 }
 
 void RoomEndpoint::on_ws_message(ws::Opcode op, std::string_view payload) {
+    if (rooms::is_server_owned(room_)) {
+        // Watching resources/... or presence/... is fine; writing into them is forging.
+        return close(ws::close_code::kPolicyViolation, "this room is written by the server only");
+    }
     // Plain rooms are the Gorilla hub: fan-out only (QoS 0), nothing stored.
     if (op == ws::Opcode::Binary) {
         return ctx_.shard.publish(build_binary_message(ctx_.build(), room_, payload, connection_id()));
@@ -48,6 +53,7 @@ void RoomEndpoint::deliver(const rooms::RoomMessagePtr& message) {
         // Slow consumer: close after this fan-out, never inside it.
         overflowed_ = true;
         stats().add(stats().slow_consumer_closes);
+        note_leave_reason(rooms::LeaveReason::SlowConsumer);
         log::info("ws {} {}: slow consumer in room '{}' ({} queued): closing with 1013",
                   connection().id(), connection().peer(), room_,
                   connection().outbox().data_messages());

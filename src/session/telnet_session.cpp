@@ -67,6 +67,10 @@ void TelnetSession::on_line(std::string_view raw) {
 }
 
 void TelnetSession::publish(std::string_view text) {
+    if (rooms::is_server_owned(room_)) {
+        return say(fmt::format("error: #{} is written by the server only; your line was not sent",
+                               room_));
+    }
     // Telnet lines are QoS 1: stored, numbered, then fanned out by the history bridge.
     auto pending = std::make_unique<PendingPublish>();
     pending->loop = &conn_.loop();
@@ -125,16 +129,16 @@ void TelnetSession::command(std::string_view name, std::string_view arg) {
 }
 
 void TelnetSession::join(std::string room) {
-    if (!room_.empty()) leave_room();
+    if (!room_.empty()) leave_room(rooms::LeaveReason::Left);
     room_ = std::move(room);
     ctx_.shard.rooms().join(room_, this);
-    announce_presence(ctx_, room_, true, info(), conn_.id());
+    announce_join(ctx_, room_, info(), conn_.id());
     say(fmt::format("joined #{}", room_));
 }
 
-void TelnetSession::leave_room() {
+void TelnetSession::leave_room(rooms::LeaveReason why) {
     ctx_.shard.rooms().leave(room_, this);
-    announce_presence(ctx_, room_, false, info(), conn_.id());
+    announce_leave(ctx_, room_, info(), conn_.id(), why);
     room_.clear();
 }
 
@@ -143,6 +147,7 @@ void TelnetSession::say(std::string_view text) {
 }
 
 void TelnetSession::quit(std::string_view farewell) {
+    if (!leave_reason_) leave_reason_ = rooms::LeaveReason::Left;
     say(farewell);
     conn_.close_after_flush();
 }
@@ -159,6 +164,7 @@ void TelnetSession::deliver(const rooms::RoomMessagePtr& message) {
     if (conn_.send(std::move(line)) == net::PushResult::Overflow) {
         overflowed_ = true;
         ctx_.shard.stats().add(ctx_.shard.stats().slow_consumer_closes);
+        if (!leave_reason_) leave_reason_ = rooms::LeaveReason::SlowConsumer;
         log::info("telnet {} {}: slow consumer: closing", conn_.id(), conn_.peer());
         conn_.loop().at_end_of_turn(guarded([this] {
             conn_.send_control(SharedFrame::copy_of("* too slow to keep up: disconnecting\r\n"));
@@ -168,12 +174,13 @@ void TelnetSession::deliver(const rooms::RoomMessagePtr& message) {
 }
 
 void TelnetSession::on_shutdown() {
+    if (!leave_reason_) leave_reason_ = rooms::LeaveReason::Shutdown;
     conn_.send_control(SharedFrame::copy_of("* server shutting down, goodbye\r\n"));
     conn_.close_after_flush();
 }
 
 void TelnetSession::on_closed() {
-    if (!room_.empty()) leave_room();
+    if (!room_.empty()) leave_room(leave_reason_.value_or(rooms::LeaveReason::Closed));
     if (counted_) ctx_.audience.telnet_online.fetch_sub(1, std::memory_order_relaxed);
     counted_ = false;
 }

@@ -6,6 +6,7 @@
 
 #include "core/log.hpp"
 #include "proto/server_message.hpp"
+#include "rooms/room_name.hpp"
 #include "session/history_bridge.hpp"
 #include "session/pending.hpp"
 #include "session/presence.hpp"
@@ -112,7 +113,7 @@ void V1Session::on_join(proto::Join& join) {
         rooms_.erase(join.room);
         return send_error(proto::ErrorCode::Unavailable, "history unavailable: " + ok.error().message, join.ref);
     }
-    announce(join.room, true);
+    announce_join(ctx_, join.room, info(), connection_id());
 }
 
 void V1Session::on_history(std::string room, std::optional<std::uint64_t> since,
@@ -124,6 +125,9 @@ void V1Session::on_history(std::string room, std::optional<std::uint64_t> since,
     if (r.error) {
         ctx_.shard.rooms().leave(room, this);
         rooms_.erase(it);
+        // The join was announced: so is the leave, or presence and the webhook would count
+        // this member in the room for ever.
+        announce_leave(ctx_, room, info(), connection_id(), rooms::LeaveReason::Left);
         return send_error(proto::ErrorCode::Unavailable, "history read failed: " + r.error->message, ref);
     }
     bool recovered = false;
@@ -173,13 +177,17 @@ void V1Session::on_leave(proto::Leave& leave) {
     }
     ctx_.shard.rooms().leave(leave.room, this);
     rooms_.erase(it);
-    announce(leave.room, false);
+    announce_leave(ctx_, leave.room, info(), connection_id(), rooms::LeaveReason::Left);
     send_text(proto::encode_left(leave.room, view(leave.ref)));
 }
 
 void V1Session::on_pub(proto::Pub& pub) {
     if (!rooms_.contains(pub.room)) {
         return send_error(proto::ErrorCode::NotJoined, "join " + pub.room + " before publishing to it", pub.ref);
+    }
+    if (rooms::is_server_owned(pub.room)) {
+        return send_error(proto::ErrorCode::Forbidden,
+                          pub.room + " is written by the server only; subscribe to it", pub.ref);
     }
     ChatMessageSpec spec{.room = pub.room,
                          .line = chat_line_from_v1(nick_, session_id_, std::move(pub.data)),
@@ -255,19 +263,16 @@ void V1Session::slow_consumer(std::string_view room) {
     if (overflowed_) return;
     overflowed_ = true;
     stats().add(stats().slow_consumer_closes);
+    note_leave_reason(rooms::LeaveReason::SlowConsumer);
     log::info("v1 {} {}: slow consumer ({}): closing with 1013", connection_id(), connection().peer(), room);
     // The client resumes from its last seq: nothing stored is lost.
     close_soon(ws::close_code::kTryAgainLater, "send queue full: reconnect and resume");
 }
 
-void V1Session::announce(const std::string& room, bool joined) {
-    announce_presence(ctx_, room, joined, info(), connection_id());
-}
-
 void V1Session::on_ws_closed() {
     for (auto& [room, sub] : rooms_) {
         ctx_.shard.rooms().leave(room, this);
-        announce(room, false);
+        announce_leave(ctx_, room, info(), connection_id(), leave_reason());
     }
     rooms_.clear();
 }
