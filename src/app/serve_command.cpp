@@ -1,22 +1,36 @@
 // `confab serve`: flags → ServerConfig → Server.
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "app/commands.hpp"
 #include "core/log.hpp"
+#include "notify/webhook_url.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 
 namespace confab::app {
 
 namespace {
+// The chat page's files: the source tree's web/ for a binary run from its build tree, else
+// <prefix>/share/confab/web next to an installed <prefix>/bin/confab (cmake --install).
+std::string default_web_root() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(CONFAB_WEB_ROOT, ec)) return CONFAB_WEB_ROOT;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "confab" / "web";
+    if (!ec && fs::is_directory(installed, ec)) return installed.string();
+    return CONFAB_WEB_ROOT;  // missing: the start-up error names it
+}
+
 struct ServeFlags {
     std::string listen = "127.0.0.1:8080";
     std::string telnet_listen = "127.0.0.1:3030";
     unsigned threads = 0;
     std::string data_dir = "./data";
-    std::string web_root = CONFAB_WEB_ROOT;
+    std::string web_root = default_web_root();
     std::string max_message_size = "1MiB";
     unsigned send_queue_limit = 256;
     std::string send_queue_bytes = "4MiB";
@@ -33,6 +47,12 @@ struct ServeFlags {
     std::string retention_age = "0";
     std::string log_level = "info";
     std::vector<std::string> api_keys;
+    std::string webhook;  // empty: no webhook
+    std::string webhook_secret;
+    std::size_t webhook_queue = 10'000;
+    std::string webhook_timeout = "5s";
+    double api_rate = 1000;
+    double api_burst = 0;
 };
 
 server::ServerConfig to_config(const ServeFlags& f) {
@@ -45,6 +65,14 @@ server::ServerConfig to_config(const ServeFlags& f) {
     c.web_root = f.web_root;
     c.max_connections = f.max_connections;
     c.api_keys = f.api_keys;
+    if (f.api_rate < 0 || f.api_burst < 0) {
+        throw std::invalid_argument("--api-rate and --api-burst must not be negative");
+    }
+    if (f.api_burst > 0 && f.api_burst < 1) {
+        throw std::invalid_argument("--api-burst must be at least 1 request (or 0: 2 x --api-rate)");
+    }
+    c.api_rate = f.api_rate;
+    c.api_burst = f.api_burst;
     auto& s = c.session;
     s.max_message_size = server::parse_size(f.max_message_size);
     s.outbox.max_messages = f.send_queue_limit;
@@ -64,6 +92,15 @@ server::ServerConfig to_config(const ServeFlags& f) {
     if (s.outbox.max_messages == 0) throw std::invalid_argument("--send-queue-limit must be positive");
     if (s.ping_interval.count() <= 0 || s.pong_timeout.count() <= 0) {
         throw std::invalid_argument("--ping-interval and --pong-timeout must be positive");
+    }
+    if (!f.webhook.empty()) {
+        notify::WebhookConfig& w = c.webhook.emplace();
+        w.url = notify::parse_webhook_url(f.webhook);
+        w.secret = f.webhook_secret;
+        w.queue_limit = f.webhook_queue;
+        w.timeout = server::parse_duration(f.webhook_timeout);
+        if (w.queue_limit == 0) throw std::invalid_argument("--webhook-queue must be at least 1 event");
+        if (w.timeout.count() <= 0) throw std::invalid_argument("--webhook-timeout must be positive");
     }
     log::Level level;
     if (!log::parse_level(f.log_level, level)) {
@@ -96,6 +133,12 @@ Run add_serve_command(CLI::App& app) {
     cmd->add_option("--retention-messages", flags->retention_messages, "stored messages kept per room (0 = unlimited)")->capture_default_str();
     cmd->add_option("--retention-age", flags->retention_age, "stored messages older than this are trimmed (0 = forever)")->capture_default_str();
     cmd->add_option("--api-key", flags->api_keys, "Bearer key accepted by /api (repeatable); without one, /api answers loopback peers only");
+    cmd->add_option("--api-rate", flags->api_rate, "/api requests per second per client address before 429 (split across the loops); 0 = no limit")->capture_default_str();
+    cmd->add_option("--api-burst", flags->api_burst, "/api requests a client address may send at once on top of --api-rate; 0 = 2 x --api-rate")->capture_default_str();
+    CLI::Option* webhook = cmd->add_option("--webhook", flags->webhook, "POST room.occupied, room.vacated and member.left events to this http:// URL (https is not supported yet)");
+    cmd->add_option("--webhook-secret", flags->webhook_secret, "sign each webhook body: X-Confab-Signature: sha256=<HMAC-SHA256 hex>")->envname("CONFAB_WEBHOOK_SECRET");
+    cmd->add_option("--webhook-queue", flags->webhook_queue, "webhook events kept while the receiver is slow or down; when full, the oldest are dropped")->capture_default_str()->needs(webhook);
+    cmd->add_option("--webhook-timeout", flags->webhook_timeout, "time one webhook POST may take (connect, send, answer) before it is retried")->capture_default_str()->needs(webhook);
     cmd->add_flag("--no-deflate", flags->no_deflate, "never negotiate permessage-deflate");
     cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")->capture_default_str();
     return [flags] {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "rooms/room_message.hpp"
 
@@ -13,6 +14,26 @@ struct MemberInfo {
     std::string session;  // survives reconnects for confab.v1 clients; empty otherwise
     std::string via;      // "ws" | "telnet"
 };
+
+// Why a member left a room, for the webhook's member.left events.
+enum class LeaveReason {
+    Left,          // on purpose: a confab.v1 `leave`, telnet /join elsewhere or /quit
+    Closed,        // the connection ended: the peer closed it, it broke, or broke the protocol
+    Timeout,       // a WebSocket peer that did not answer a ping within --pong-timeout
+    SlowConsumer,  // closed because its send queue overflowed
+    Shutdown,      // the server is stopping
+};
+
+constexpr std::string_view leave_reason_name(LeaveReason why) {
+    switch (why) {
+        case LeaveReason::Left: return "left";
+        case LeaveReason::Closed: return "closed";
+        case LeaveReason::Timeout: return "timeout";
+        case LeaveReason::SlowConsumer: return "slow-consumer";
+        case LeaveReason::Shutdown: return "shutdown";
+    }
+    return "closed";
+}
 
 class Member {
 public:

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "notify/webhook_config.hpp"
 #include "session/session_config.hpp"
 #include "store/store_config.hpp"
 
@@ -27,8 +28,13 @@ struct ServerConfig {
     std::string web_root;  // the chat page's files
     std::int64_t max_connections = 100'000;
     std::vector<std::string> api_keys;  // Bearer keys for /api; none: loopback peers only
+    // /api requests per second per client address (0: no limit), and the burst allowed on
+    // top (0: 2 × api_rate); split across the loops, see http::per_loop_share.
+    double api_rate = 1000;
+    double api_burst = 0;
     session::SessionConfig session{};
     store::StoreConfig history{};  // data_dir is filled from data_dir
+    std::optional<notify::WebhookConfig> webhook;  // --webhook; none: no events are counted
 };
 
 // "always" | "batch" | "off".

@@ -22,6 +22,9 @@ using asio::ip::tcp;
 
 namespace {
 constexpr auto kShutdownGrace = std::chrono::milliseconds(4500);  // the promise is 5 s
+// After the loops: the webhook gets this long to deliver the last leaves, within the promise.
+constexpr auto kWebhookFlush = std::chrono::milliseconds(2000);
+constexpr auto kShutdownPromise = std::chrono::milliseconds(4900);
 
 tcp::endpoint resolve(const HostPort& hp) {
     boost::system::error_code ec;
@@ -49,6 +52,7 @@ Server::Server(ServerConfig config)
     unsigned threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
     std::filesystem::create_directories(config_.data_dir);
     gauge_.limit = config_.max_connections;
+    if (config_.webhook) webhook_ = std::make_unique<notify::Webhook>(*config_.webhook);
     std::vector<shard::Shard*> all;
     for (unsigned i = 0; i < threads; ++i) {
         shards_.push_back(std::make_unique<shard::Shard>(i));
@@ -68,9 +72,12 @@ Server::Server(ServerConfig config)
     resource_config.max_document_bytes = config_.session.max_request_body;
     resources_ = std::make_unique<store::SqliteResourceStore>(resource_config, *resource_bridge_);
     resources_api_ = std::make_unique<http::ResourcesApi>(http::ApiConfig{config_.api_keys}, *resources_);
+    const http::RateLimit api_limit = http::per_loop_share(config_.api_rate, config_.api_burst, threads);
     for (auto& s : shards_) {
+        rate_limiters_.push_back(std::make_unique<http::ClientRateLimiter>(api_limit));
         contexts_.push_back(std::make_unique<session::SessionContext>(
             session::SessionContext{config_.session, *s, audience_, gauge_, *history_}));
+        contexts_.back()->webhook = webhook_.get();
     }
     start_listeners();
 }
@@ -86,7 +93,8 @@ void Server::start_listeners() {
         auto& ctx = *contexts_[loop.index()];
         auto conn = std::make_shared<net::Connection>(loop, std::move(socket), config_.session.outbox,
                                                       next_connection_id_++, &gauge_);
-        conn->start(std::make_unique<http::HttpSession>(*conn, ctx, files_, api_, *resources_api_));
+        conn->start(std::make_unique<http::HttpSession>(*conn, ctx, files_, api_, *resources_api_,
+                                                        *rate_limiters_[loop.index()]));
     };
     std::string busy_http = std::string(http::make_problem(503, "connection limit reached", http::KeepAlive::No)->view());
     http_listener_ = std::make_unique<net::Listener>(accept_loop, loops, resolve(config_.listen), on_http,
@@ -141,6 +149,12 @@ int Server::run() {
     main_loop.run();
     for (std::size_t i = 1; i < shards_.size(); ++i) shards_[i]->loop().stop();
     for (auto& t : threads_) t.join();
+    if (webhook_) {
+        // Every leave of the shutdown is queued by now; deliver what fits in the promise.
+        auto left = kShutdownPromise - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - shutdown_started_);
+        webhook_->stop(std::clamp(left, std::chrono::milliseconds(0), kWebhookFlush));
+    }
     log::info("bye");
     return 0;
 }
@@ -148,6 +162,7 @@ int Server::run() {
 void Server::begin_shutdown() {
     if (shutting_down_) return;
     shutting_down_ = true;
+    shutdown_started_ = std::chrono::steady_clock::now();
     http_listener_->stop();
     if (telnet_listener_) telnet_listener_->stop();
     for (auto& s : shards_) {

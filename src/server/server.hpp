@@ -8,10 +8,12 @@
 #include <thread>
 #include <vector>
 
+#include "http/client_rate_limiter.hpp"
 #include "http/resources_api.hpp"
 #include "http/rooms_api.hpp"
 #include "http/static_files.hpp"
 #include "net/listener.hpp"
+#include "notify/webhook.hpp"
 #include "server/config.hpp"
 #include "session/history_bridge.hpp"
 #include "session/session_context.hpp"
@@ -44,6 +46,8 @@ private:
     session::Audience audience_;
     std::atomic<std::uint64_t> next_connection_id_{1};
     net::ConnectionGauge gauge_;
+    // Sessions report leaves to it until the loops are gone: it outlives the shards.
+    std::unique_ptr<notify::Webhook> webhook_;
     std::vector<std::unique_ptr<shard::Shard>> shards_;
     // The store thread posts into the shards' loops: it is stopped (joined) before they go.
     std::unique_ptr<session::HistoryBridge> bridge_;
@@ -53,11 +57,13 @@ private:
     std::unique_ptr<http::ResourceBridge> resource_bridge_;
     std::unique_ptr<store::SqliteResourceStore> resources_;
     std::unique_ptr<http::ResourcesApi> resources_api_;
+    std::vector<std::unique_ptr<http::ClientRateLimiter>> rate_limiters_;  // one per loop
     std::vector<std::unique_ptr<session::SessionContext>> contexts_;
     std::unique_ptr<net::Listener> http_listener_;
     std::unique_ptr<net::Listener> telnet_listener_;
     std::vector<std::thread> threads_;
     bool shutting_down_ = false;
+    std::chrono::steady_clock::time_point shutdown_started_{};
 };
 
 }  // namespace confab::server

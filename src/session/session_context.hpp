@@ -10,6 +10,10 @@
 #include "shard/shard.hpp"
 #include "store/history_store.hpp"
 
+namespace confab::notify {
+class Webhook;
+}
+
 namespace confab::session {
 
 struct SessionContext {
@@ -22,6 +26,8 @@ struct SessionContext {
     const net::ConnectionGauge& connections;
     // Durable history for QoS 1; completions come back through the HistoryBridge.
     store::HistoryStore& history;
+    // --webhook: room occupied/vacated and member.left events; null when not configured.
+    notify::Webhook* webhook = nullptr;
 
     BuildContext build() const { return {config, audience}; }
 };

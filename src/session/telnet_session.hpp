@@ -2,6 +2,7 @@
 // at a time, and chats with everyone in it, WebSocket users included. Loop thread only.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "net/connection.hpp"
@@ -35,7 +36,7 @@ private:
 
     void command(std::string_view name, std::string_view arg);
     void join(std::string room);
-    void leave_room();
+    void leave_room(rooms::LeaveReason why);
     void publish(std::string_view text);
     void say(std::string_view text);  // a line from the server: "* text\r\n"
     void quit(std::string_view farewell);
@@ -50,6 +51,8 @@ private:
     std::string room_;
     bool counted_ = false;
     bool overflowed_ = false;
+    // Why the connection is ending, once known (for member.left); Closed when never noted.
+    std::optional<rooms::LeaveReason> leave_reason_;
 };
 
 }  // namespace confab::session

@@ -52,7 +52,6 @@ private:
     void send_error(proto::ErrorCode code, std::string message, const std::optional<std::string>& ref);
     void send_live(Subscription& sub, const rooms::RoomMessagePtr& message);
     void slow_consumer(std::string_view room);
-    void announce(const std::string& room, bool joined);
 
     const SessionContext& ctx_;
     AudienceSeat deflate_seat_;

@@ -108,6 +108,7 @@ void WsSession::on_tick(net::Clock::time_point now) {
     if (ping_outstanding_) {
         if (now - ping_sent_ >= config_.pong_timeout) {
             stats_.add(stats_.ping_timeouts);
+            note_leave_reason(rooms::LeaveReason::Timeout);
             log::info("ws {} {}: no pong within {} ms: closing", conn_.id(), conn_.peer(),
                       config_.pong_timeout.count());
             state_ = State::Closed;
@@ -120,7 +121,10 @@ void WsSession::on_tick(net::Clock::time_point now) {
     }
 }
 
-void WsSession::on_shutdown() { close(cc::kGoingAway, "server shutting down"); }
+void WsSession::on_shutdown() {
+    note_leave_reason(rooms::LeaveReason::Shutdown);
+    close(cc::kGoingAway, "server shutting down");
+}
 
 void WsSession::on_closed() {
     state_ = State::Closed;

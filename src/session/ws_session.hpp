@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "net/connection.hpp"
+#include "rooms/member.hpp"
 #include "session/session_config.hpp"
 #include "shard/stats.hpp"
 #include "ws/deflate.hpp"
@@ -56,6 +57,12 @@ protected:
     std::uint64_t connection_id() const { return conn_.id(); }
     const SessionConfig& config() const { return config_; }
     shard::Stats& stats() { return stats_; }
+    // Why the peer is going, for member.left: the first cause noted wins (a slow consumer
+    // that is then closed by the shutdown left as a slow consumer). Closed when none was.
+    void note_leave_reason(rooms::LeaveReason why) {
+        if (!leave_reason_) leave_reason_ = why;
+    }
+    rooms::LeaveReason leave_reason() const { return leave_reason_.value_or(rooms::LeaveReason::Closed); }
 
     // ws::FrameHandler
     void on_message(ws::Opcode op, std::string_view payload) final;
@@ -76,6 +83,7 @@ private:
     net::Clock::time_point ping_sent_{};
     net::Clock::time_point close_sent_{};
     State state_ = State::Open;
+    std::optional<rooms::LeaveReason> leave_reason_;
     bool ping_outstanding_ = false;
     bool opened_ = false;
 };
