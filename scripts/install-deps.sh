@@ -9,8 +9,10 @@ packages=(
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # Independent peers and the browser for the integration and browser suites.
-  packages+=(python3 python3-websockets chromium nodejs npm netcat-openbsd)
+  # Independent peers and the browser for the integration and browser suites; YAML and
+  # JSON Schema to check docs/openapi.yaml against the server.
+  packages+=(python3 python3-websockets python3-yaml python3-jsonschema chromium nodejs npm
+             netcat-openbsd)
 fi
 
 missing=()

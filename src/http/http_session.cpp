@@ -29,10 +29,13 @@ std::string_view header(const HttpSession::Request& req, bhttp::field f) {
 }  // namespace
 
 HttpSession::HttpSession(net::Connection& conn, const session::SessionContext& ctx,
-                         const StaticFiles& files, const RoomsApi& api, const ResourcesApi& resources)
-    : conn_(conn), ctx_(ctx), files_(files), api_(api), resources_(resources) {}
+                         const StaticFiles& files, const RoomsApi& api, const ResourcesApi& resources,
+                         ClientRateLimiter& rate_limiter)
+    : conn_(conn), ctx_(ctx), files_(files), api_(api), resources_(resources),
+      rate_limiter_(rate_limiter) {}
 
 void HttpSession::on_start() {
+    client_address_ = conn_.peer_address();  // once: it asks the kernel
     new_parser();
     deadline_ = net::Clock::now() + ctx_.config.handshake_timeout;
     idle_ = false;  // a new connection must send its first request head in time
@@ -139,6 +142,7 @@ void HttpSession::handle(Request& req) {
                        keep);
     }
     if (path.starts_with(kApiPrefix)) {
+        if (!admit_api_request(req)) return;
         auto reply = [this, weak = conn_.weak_from_this(), keep](FrameRef response) {
             auto alive = weak.lock();
             if (alive && alive->is_open()) complete(std::move(response), keep);
@@ -160,6 +164,35 @@ void HttpSession::handle(Request& req) {
     serve_static(req, path);
 }
 
+bool HttpSession::admit_api_request(const Request& req) {
+    bool keep = req.keep_alive();
+    auto ka = keep ? KeepAlive::Yes : KeepAlive::No;
+    // First, before the key check: a client guessing keys is limited like any other.
+    if (auto wait = rate_limiter_.admit(client_address_, net::Clock::now())) {
+        auto& stats = ctx_.shard.stats();
+        stats.add(stats.api_rate_limited);
+        // Debug only: a flood of refusals must not become a flood of log lines.
+        log::debug("http {} {}: 429, retry after {}s", conn_.id(), client_address_, wait->count());
+        const std::string retry_after = std::to_string(wait->count());
+        respond(make_problem(429, "too many API requests from this address; see Retry-After",
+                             ka, {{"Retry-After", retry_after}}),
+                keep);
+        return false;
+    }
+    // Without Content-Length or chunked framing, a request has an empty body (RFC 9112
+    // §6.3), which is how Beast parses it; but a client that sends a write without either
+    // most likely meant to send a body we cannot delimit (HTTP/1.0 style, until close). Say
+    // so (RFC 9110 §15.5.12) and close: what follows on the connection is not a request.
+    const auto method = req.method();
+    const bool writes = method == bhttp::verb::post || method == bhttp::verb::put ||
+                        method == bhttp::verb::patch;
+    if (writes && !req.has_content_length() && !req.chunked()) {
+        fail(411, "send the body with Content-Length or Transfer-Encoding: chunked");
+        return false;
+    }
+    return true;
+}
+
 void HttpSession::serve_static(Request& req, std::string_view path) {
     bool keep = req.keep_alive();
     auto ka = keep ? KeepAlive::Yes : KeepAlive::No;
@@ -179,11 +212,6 @@ void HttpSession::handle_upgrade(Request& req, std::string_view path) {
     std::string room;
     bool v1 = false;
     if (path == "/ws") {
-        // confab.v1 only: a client must ask for it, so that a plain WebSocket client does not
-        // mistake this endpoint for a hub (RFC 6455 §4.2.2: the server picks a subprotocol).
-        if (!ws::header_has_token(header(req, bhttp::field::sec_websocket_protocol), proto::kSubprotocol)) {
-            return fail(400, "the /ws endpoint speaks the confab.v1 subprotocol: offer it in Sec-WebSocket-Protocol");
-        }
         v1 = true;
     } else if (path.starts_with(kRoomsPrefix)) {
         room = std::string(path.substr(kRoomsPrefix.size()));
@@ -203,6 +231,16 @@ void HttpSession::handle_upgrade(Request& req, std::string_view path) {
         .extensions = header(req, bhttp::field::sec_websocket_extensions),
     };
     ws::UpgradeDecision decision = ws::check_upgrade(up, ctx_.config.permessage_deflate);
+    // confab.v1 only: a client must ask for it, so that a plain WebSocket client does not
+    // mistake this endpoint for a hub (RFC 6455 §4.2.2: the server picks a subprotocol).
+    // Checked after the method and the handshake, like the other handshake headers, so that
+    // a POST is 405 here as everywhere.
+    const auto offered = header(req, bhttp::field::sec_websocket_protocol);
+    if (decision.status == 101 && v1 && !ws::header_has_token(offered, proto::kSubprotocol)) {
+        decision.status = 400;
+        decision.error =
+            "the /ws endpoint speaks the confab.v1 subprotocol: offer it in Sec-WebSocket-Protocol";
+    }
     if (decision.status != 101) {
         log::info("http {} {}: refused upgrade on {}: {}", conn_.id(), conn_.peer(), path, decision.error);
         done_ = true;

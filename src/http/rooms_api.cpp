@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "http/api_access.hpp"
+#include "http/percent_decode.hpp"
 #include "proto/command.hpp"
 #include "rooms/room_name.hpp"
 #include "session/chat_line.hpp"
@@ -165,7 +166,10 @@ void history(const Call& c, std::string room) {
     pending->loop = &c.conn.loop();
     pending->conn = c.conn.weak_from_this();
     pending->on_read = [reply = c.reply, ka = c.ka](store::ReadResult&& r) {
-        if (r.error) return reply(make_problem(503, "history read failed: " + r.error->message, ka));
+        if (r.error) {
+            return reply(make_problem(503, "history read failed: " + r.error->message, ka,
+                                      {{"Retry-After", "1"}}));
+        }
         json messages = json::array();
         for (const auto& m : r.messages) messages.push_back(message_json(m));
         json out = {{"room", r.room},         {"epoch", r.epoch},       {"first_seq", r.first_seq},
@@ -195,11 +199,18 @@ void RoomsApi::handle(const Request& req, std::string_view path, std::string_vie
     std::string_view rest = path.substr(std::string_view("/api/rooms/").size());
     auto split = [&](std::string_view suffix) -> std::optional<std::string> {
         if (!rest.ends_with(suffix) || rest.size() <= suffix.size()) return std::nullopt;
-        return std::string(rest.substr(0, rest.size() - suffix.size()));
+        // A malformed escape decodes to "", which no room name matches: 400 below.
+        return percent_decode(rest.substr(0, rest.size() - suffix.size())).value_or("");
     };
     if (auto room = split("/messages")) {
         if (!rooms::is_valid_room_name(*room)) return c.problem(400, "invalid room name");
-        if (method == bhttp::verb::post) return publish(c, std::move(*room));
+        if (method == bhttp::verb::post) {
+            if (rooms::is_server_owned(*room)) {
+                return c.problem(403, *room + " is written by the server only (resource changes, "
+                                      "presence events); subscribe to it instead");
+            }
+            return publish(c, std::move(*room));
+        }
         if (method == bhttp::verb::get) return history(c, std::move(*room));
         return c.method_not_allowed("GET, POST");
     }

@@ -30,6 +30,12 @@ std::string Connection::peer() const {
     return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+std::string Connection::peer_address() const {
+    boost::system::error_code ec;
+    auto ep = socket_.remote_endpoint(ec);
+    return ec ? "?" : ep.address().to_string();
+}
+
 Connection::~Connection() {
     if (gauge_ && !closed_) gauge_->open.fetch_sub(1, std::memory_order_relaxed);
 }

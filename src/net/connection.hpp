@@ -48,6 +48,9 @@ public:
     EventLoop& loop() { return loop_; }
     // "address:port" of the peer, for log lines (asks the kernel; not for hot paths).
     std::string peer() const;
+    // The peer's address alone ("127.0.0.1", "::1"): who it is, whatever port it came from.
+    // Also asks the kernel; "?" when the socket is gone.
+    std::string peer_address() const;
     bool is_open() const { return !closed_ && !close_when_flushed_; }
 
     // Queues a data frame for this turn's flush; Overflow means the outbox limit was hit and

@@ -14,6 +14,7 @@ struct Stats {
     std::atomic<std::uint64_t> slow_consumer_closes{0};
     std::atomic<std::uint64_t> ping_timeouts{0};
     std::atomic<std::uint64_t> protocol_errors{0};
+    std::atomic<std::uint64_t> api_rate_limited{0};  // /api requests answered 429
 
     void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
         counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

@@ -73,8 +73,8 @@ class ConfabServer:
         data_dir = os.path.join(self.tmp, "data")
         os.mkdir(data_dir)
         args = [binary, "serve", "--listen", "127.0.0.1:0"]
-        if self.telnet:
-            args += ["--telnet-listen", "127.0.0.1:0"]
+        # Without telnet, say so: the default would bind the fixed port 3030.
+        args += ["--telnet-listen", "127.0.0.1:0" if self.telnet else "off"]
         args += ["--data-dir", data_dir, "--threads", str(self.threads)] + self.extra_args
         self.args = args
         self._stdout = open(os.path.join(self.tmp, "stdout"), "wb")

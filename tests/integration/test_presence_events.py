@@ -72,6 +72,10 @@ class PresenceEvents(V1TestCase):
             self.assertEqual([m["seq"] for m in body["messages"]], [1, 2])
             after = json.loads(urllib.request.urlopen(url + "?after=1", timeout=5).read())
             self.assertEqual([m["seq"] for m in after["messages"]], [2])
+            # What OpenAPI clients send: the '/' in the room name escaped.
+            escaped = url.replace(f"presence/{room}", f"presence%2F{room}")
+            same = json.loads(urllib.request.urlopen(escaped, timeout=5).read())
+            self.assertEqual(same["messages"], body["messages"])
         self.run_v1(go)
 
     def test_presence_feeds_are_not_announced_again(self):
