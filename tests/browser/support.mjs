@@ -28,16 +28,18 @@ const CHROMIUM_ARGS = [
 // Starts `confab serve` on 127.0.0.1:`port` (0: any free port) and resolves once it prints
 // its ready line. `telnetPort`: also serve telnet there (0: any free port; null: off).
 // `dataDir`: reuse a data directory (e.g. across a restart); otherwise a fresh temporary one
-// is made, and removed by stop(). Rejects if the process exits or stays silent past the
-// deadline; the rejection carries the tail of its output.
-export async function startServer({ port = 0, telnetPort = null, dataDir } = {}) {
+// is made, and removed by stop(). `args`: more `confab serve` options (e.g. --api-key).
+// Rejects if the process exits or stays silent past the deadline; the rejection carries the
+// tail of its output.
+export async function startServer({ port = 0, telnetPort = null, dataDir,
+                                     args: extra = [] } = {}) {
   const bin = process.env.CONFAB_BIN;
   if (!bin) throw new Error('CONFAB_BIN is not set: point it at the built confab binary');
   const ownsDataDir = !dataDir;
   const dir = dataDir ?? await mkdtemp(path.join(tmpdir(), 'confab-browser-'));
   const telnet = telnetPort === null ? 'off' : `127.0.0.1:${telnetPort}`;
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--telnet-listen', telnet,
-                '--data-dir', dir, '--threads', '2'];
+                '--data-dir', dir, '--threads', '2', ...extra];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
   const exited = new Promise((resolve) => {
