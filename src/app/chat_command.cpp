@@ -2,6 +2,10 @@
 // typed are said to the current room (QoS 1); /join, /leave, /who, /quit. Connection state
 // changes are shown as they happen; the client reconnects by itself.
 #include <confab/client.hpp>
+#include <pthread.h>
+#include <signal.h>
+
+#include <csignal>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -133,7 +137,40 @@ private:
     std::string current_;
 };
 
+// Ctrl-C in a terminal ends the chat the way /quit does: the client closes (its pending
+// QoS 1 lines are reported, no thread is left) and "* bye" is printed. The handler is
+// installed without SA_RESTART so the blocked read of the next input line returns.
+volatile std::sig_atomic_t interrupted = 0;
+
+void on_interrupt(int) { interrupted = 1; }
+
+void install_interrupt_handler() {
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: read(2) on stdin fails with EINTR
+    sigaction(SIGINT, &action, nullptr);
+}
+
+// SIGINT must reach the thread that reads stdin: the client's thread is created with the
+// signal blocked (threads inherit the mask) and only this thread unblocks it again.
+class InterruptOnlyThisThread {
+public:
+    InterruptOnlyThisThread() {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &set, &saved_);
+    }
+    void unblock() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+
+private:
+    sigset_t saved_;
+};
+
 int run_chat(const ChatFlags& f) {
+    install_interrupt_handler();
+    InterruptOnlyThisThread signals;
     auto screen = std::make_shared<Screen>();
     ClientOptions options;
     options.nick = f.nick;
@@ -141,6 +178,7 @@ int run_chat(const ChatFlags& f) {
         screen->line(state_line(s, url));
     };
     auto client = Client::create(f.url, options);
+    signals.unblock();
     if (!client) {
         std::cerr << "confab chat: " << client.error().message << "\n";
         return 2;
@@ -148,13 +186,13 @@ int run_chat(const ChatFlags& f) {
     Chat chat(*client, screen);
     chat.join(f.room);
     std::string line;
-    while (std::getline(std::cin, line)) {
+    while (!interrupted && std::getline(std::cin, line)) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (!chat.handle(line)) break;
     }
     client->close();
     screen->line("* bye");
-    return 0;
+    return interrupted ? 130 : 0;  // 128 + SIGINT, as shells report an interrupted command
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ std::optional<OutboxEntry> Outbox::take(std::string_view room, std::string_view 
     if (it == entries_.end()) return std::nullopt;
     OutboxEntry out = std::move(*it);
     entries_.erase(it);
+    if (out.delayed()) --delayed_;
     return out;
 }
 
@@ -17,6 +18,7 @@ void Outbox::retry_later(std::string_view room, std::string_view id, Clock::time
     for (OutboxEntry& e : entries_) {
         if (e.id == id && e.room == room) {
             e.sent = false;
+            if (!e.delayed()) ++delayed_;
             e.retry_at = at;
             return;
         }
@@ -33,6 +35,8 @@ std::vector<OutboxEntry> Outbox::take_room(std::string_view room) {
                                       [&](const OutboxEntry& e) { return e.room != room; });
     std::move(keep, entries_.end(), std::back_inserter(out));
     entries_.erase(keep, entries_.end());
+    delayed_ = static_cast<std::size_t>(
+        std::count_if(entries_.begin(), entries_.end(), [](const OutboxEntry& e) { return e.delayed(); }));
     return out;
 }
 
@@ -40,6 +44,7 @@ std::vector<OutboxEntry> Outbox::drain() {
     std::vector<OutboxEntry> out(std::make_move_iterator(entries_.begin()),
                                  std::make_move_iterator(entries_.end()));
     entries_.clear();
+    delayed_ = 0;
     return out;
 }
 
@@ -50,6 +55,7 @@ bool Outbox::has_room(std::string_view room) const {
 
 std::optional<Outbox::Clock::time_point> Outbox::next_retry(Clock::time_point now) const {
     std::optional<Clock::time_point> next;
+    if (delayed_ == 0) return next;
     for (const OutboxEntry& e : entries_) {
         if (!e.sent && e.retry_at > now && (!next || e.retry_at < *next)) next = e.retry_at;
     }

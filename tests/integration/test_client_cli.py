@@ -6,13 +6,16 @@ URL, a refused connection and a missing ack apart; chat shows the connection sta
 /join, /leave, /who, /quit.
 """
 
+import fcntl
 import json
 import os
+import pty
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 import unittest
@@ -328,6 +331,88 @@ class Chat(ClientCliCase):
         self.assertEqual(chat.wait(timeout=scaled(5)), 0)
         out.wait_line("* bye")
         self.assertNotIn("in other", seen.text(), "the lobby saw another room's line")
+
+
+class Terminal:
+    """`confab chat` on a pseudo-terminal that is its controlling terminal, as in a shell:
+    keys go in through the master side (Enter is CR, Ctrl-C and Ctrl-D are the tty's), and
+    the screen (echo included) is read back line by line."""
+
+    def __init__(self, *args):
+        self.master, slave = pty.openpty()
+
+        def become_foreground_of_the_tty():
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        self.proc = subprocess.Popen([confab_bin(), *args], stdin=slave, stdout=slave,
+                                     stderr=slave, start_new_session=True,
+                                     preexec_fn=become_foreground_of_the_tty)
+        os.close(slave)
+        self.screen = Lines(self._screen_stream())
+
+    def _screen_stream(self):
+        # Reading the master fails with EIO once the child has gone: that is end of screen.
+        master = self.master
+
+        class Stream:
+            def readline(self):
+                out = b""
+                while not out.endswith(b"\n"):
+                    try:
+                        chunk = os.read(master, 1)
+                    except OSError:
+                        return out
+                    if not chunk:
+                        return out
+                    out += chunk
+                return out.replace(b"\r", b"")
+        return Stream()
+
+    def type(self, keys: str):
+        os.write(self.master, keys.encode())
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+
+
+class ChatInATerminal(ClientCliCase):
+
+    def terminal(self, nick: str) -> Terminal:
+        term = Terminal("chat", self.server.url, "--room", "lobby", "--nick", nick)
+        self.addCleanup(term.close)
+        term.screen.wait_line("* connected")
+        term.screen.wait_line("* you are in lobby")
+        return term
+
+    def test_typed_lines_are_said_and_a_restart_is_shown_then_ctrl_c_says_bye(self):
+        term = self.terminal("bob")
+        term.type("hello from a terminal\r")
+        term.screen.wait_line("[lobby #1] bob: hello from a terminal")
+        term.type("/who\r")
+        term.screen.wait_line("* in lobby: bob (ws)")
+        self.server.stop()
+        term.screen.wait_line("* disconnected")
+        self.server.start()
+        term.screen.wait_for(lambda ls: sum(1 for line in ls if line == "* connected") >= 2,
+                             scaled(10), "a second '* connected'")
+        term.type("still here\r")
+        term.screen.wait_line("[lobby #2] bob: still here")
+        term.type("\x03")  # Ctrl-C: the tty sends SIGINT to the foreground process
+        self.assertEqual(term.proc.wait(timeout=scaled(5)), 130)
+        term.screen.wait_line("* bye")
+        # Every line the terminal echoed was said exactly once.
+        said = [line for line in term.screen.lines if line.startswith("[lobby #")]
+        self.assertEqual(said, ["[lobby #1] bob: hello from a terminal",
+                                "[lobby #2] bob: still here"])
+
+    def test_ctrl_d_on_an_empty_line_ends_the_chat_cleanly(self):
+        term = self.terminal("carol")
+        term.type("\x04")  # Ctrl-D: end of input
+        self.assertEqual(term.proc.wait(timeout=scaled(5)), 0)
+        term.screen.wait_line("* bye")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,26 @@ TEST(Outbox, WaitsForTheRoomAndForARetryTime) {
     EXPECT_EQ(o.next_retry(now), now + 500ms);
     EXPECT_TRUE(send_all(o, now, [](const std::string& r) { return r == "joined"; }).empty());
     EXPECT_EQ(send_all(o, now + 500ms), (std::vector<std::string>{"1", "2"}));
+    EXPECT_FALSE(o.next_retry(now)) << "a retried entry that was sent waits for no time";
+}
+
+TEST(Outbox, NextRetryForgetsEntriesThatWereAckedOrTaken) {
+    Outbox o;
+    o.push(entry("r", "1"));
+    o.push(entry("r", "2"));
+    o.push(entry("gone", "3"));
+    const auto now = Clock::now();
+    send_all(o, now);
+    o.retry_later("r", "1", now + 100ms);
+    o.retry_later("r", "2", now + 200ms);
+    o.retry_later("gone", "3", now + 50ms);
+    EXPECT_EQ(o.next_retry(now), now + 50ms);
+    o.take_room("gone");
+    EXPECT_EQ(o.next_retry(now), now + 100ms);
+    o.take("r", "1");
+    EXPECT_EQ(o.next_retry(now), now + 200ms);
+    o.take("r", "2");
+    EXPECT_FALSE(o.next_retry(now));
 }
 
 TEST(DropQueue, ExpiresAtTheDeadlineAndKeepsTheRest) {
