@@ -2,15 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <boost/beast/http/status.hpp>
 #include <nlohmann/json.hpp>
 
 namespace confab::http {
+
+namespace bhttp = boost::beast::http;
 
 std::string_view reason_phrase(int status) {
     switch (status) {
         case 101: return "Switching Protocols";
         case 200: return "OK";
         case 201: return "Created";
+        case 202: return "Accepted";
         case 204: return "No Content";
         case 304: return "Not Modified";
         case 400: return "Bad Request";
@@ -30,7 +34,12 @@ std::string_view reason_phrase(int status) {
         case 500: return "Internal Server Error";
         case 501: return "Not Implemented";
         case 503: return "Service Unavailable";
-        default: return "Unknown";
+        // RFC 9110's phrases above; anything else as Beast knows it (its 413 is the older
+        // "Payload Too Large", hence the table).
+        default: {
+            auto phrase = bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(status)));
+            return {phrase.data(), phrase.size()};
+        }
     }
 }
 

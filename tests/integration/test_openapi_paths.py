@@ -206,6 +206,7 @@ class OpenApiPathsTest(ConfabTestCase):
         response = documented(op, resp.status)
         self.assertIsNotNone(response, f"{what}: status {resp.status} is not documented "
                                        f"(documented: {sorted(op['responses'])}); body {resp.body[:300]!r}")
+        self.assertNotIn(resp.reason, ("", "Unknown"), f"{what}: no reason phrase for {resp.status}")
         for name, header in response.get("headers", {}).items():
             if deref(header).get("required"):
                 self.assertIsNotNone(resp.header(name), f"{what}: required header {name} missing")
