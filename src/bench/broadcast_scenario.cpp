@@ -1,19 +1,13 @@
-// `confab bench broadcast`: C clients in R plain rooms, P of them publishing; every receiver
-// checks per-publisher sequences and records delivery latency.
+// `confab bench broadcast`: C clients in R rooms (plain rooms, or confab.v1 with QoS 0 or 1),
+// P of them publishing; every receiver checks per-publisher sequences and records delivery
+// latency.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <iostream>
 #include <memory>
 #include <stdexcept>
 
-#include "bench/epoll_worker.hpp"
-#include "bench/histogram.hpp"
-#include "bench/payload.hpp"
-#include "bench/proc_stats.hpp"
-#include "bench/report.hpp"
-#include "bench/scenarios.hpp"
-#include "bench/worker_pool.hpp"
+#include "bench/broadcast_wire.hpp"
+#include "bench/measured_run.hpp"
 
 namespace confab::bench {
 namespace {
@@ -42,6 +36,8 @@ struct Counts {
     std::uint64_t duplicates = 0;
     std::uint64_t gaps = 0;       // sequence numbers skipped (whole run)
     std::uint64_t malformed = 0;  // not a bench message, or from a foreign room
+    std::uint64_t acked = 0;      // confab.v1 QoS 1: publishes stored
+    std::uint64_t errors = 0;     // confab.v1: error replies
 
     void merge(const Counts& o) {
         sent_total += o.sent_total;
@@ -53,30 +49,23 @@ struct Counts {
         duplicates += o.duplicates;
         gaps += o.gaps;
         malformed += o.malformed;
+        acked += o.acked;
+        errors += o.errors;
     }
 };
 
-// What a worker tells the main thread while it drains (one cache line per worker).
-struct alignas(64) Progress {
-    std::atomic<std::uint64_t> delivered{0};
-    std::atomic<std::uint64_t> expected{0};
-    std::atomic<bool> done_sending{false};
-};
-
-class BroadcastWorker final : public WorkerHooks {
+class BroadcastWorker final : public WindowedHooks {
 public:
     BroadcastWorker(const BroadcastOptions& o, const RoomPlan& plan, EpollWorker& worker,
-                    RunControl& control, Progress& progress)
-        : o_(o),
+                    RunControl& control, DrainGauge& gauge)
+        : WindowedHooks(control, gauge),
+          o_(o),
           plan_(plan),
           worker_(worker),
-          control_(control),
-          progress_(progress),
+          wire_(o.protocol, o.qos, o.size),
           per_room_(plan.max_publishers_per_room()),
           publisher_of_slot_(worker.size(), -1),
-          next_seq_(worker.size() * per_room_, 0),
-          latency_(std::make_unique<Histogram>()),
-          payload_(make_payload(o.size)) {
+          next_seq_(worker.size() * per_room_, 0) {
         for (std::uint32_t slot = 0; slot < worker.size(); ++slot) {
             const std::uint32_t id = worker.conn(slot).id();
             if (id >= plan.publishers) continue;
@@ -86,56 +75,31 @@ public:
         rate_ = o.rate * static_cast<double>(pubs_.size()) / plan.publishers;
     }
 
-    void on_message(ClientConn& conn, std::string_view payload, std::int64_t now) override {
-        ++counts_.received_total;
-        PayloadHeader h;
-        if (!read_header(payload, h) || h.sender >= plan_.publishers ||
-            plan_.room_of(h.sender) != plan_.room_of(conn.id())) {
-            ++counts_.malformed;
-            return;
-        }
-        if (!running_) see_run();
-        std::uint64_t& next = next_seq_[conn.slot() * per_room_ + h.sender / plan_.rooms];
-        if (h.seq < next) {  // seen already: the server sent it twice (or reordered)
-            ++counts_.duplicates;
-            return;
-        }
-        counts_.gaps += h.seq - next;
-        next = h.seq + 1;
-        if (h.sent_ns >= window_start_ && h.sent_ns < window_end_) {
-            ++counts_.delivered_in_window;
-            latency_->record(
-                static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - h.sent_ns)));
-        }
-        if (now >= window_start_ && now < window_end_) ++counts_.received_in_window;
-        const std::int32_t pi = publisher_of_slot_[conn.slot()];
-        if (pi >= 0 && pubs_[pi].id == h.sender) {  // our own copy: no longer in flight
-            Publisher& p = pubs_[pi];
-            p.acked = h.seq + 1;
-            if (o_.rate == 0) top_up(p, now);
-        }
-    }
+    void on_open(ClientConn& conn) override { wire_.open(conn, plan_.room_of(conn.id())); }
 
-    int on_turn(Phase phase, std::int64_t now) override {
-        if (phase != Phase::Run) return 20;
-        if (!running_) see_run();
-        int wait_ms = 20;
-        if (now < window_end_) {
-            if (o_.rate == 0 && !started_) {
-                for (Publisher& p : pubs_) top_up(p, now);
-            } else if (o_.rate > 0) {
-                wait_ms = send_at_rate(now);
-            }
-            started_ = true;
+    void on_message(ClientConn& conn, std::string_view payload, std::int64_t now) override {
+        PayloadHeader h;
+        switch (wire_.read(payload, h)) {
+            case BroadcastWire::Kind::Message:
+                return on_broadcast(conn, h, now);
+            case BroadcastWire::Kind::Malformed:
+                ++counts_.received_total;
+                ++counts_.malformed;
+                return;
+            case BroadcastWire::Kind::Joined:
+                return control_.mark_ready();
+            case BroadcastWire::Kind::Acked:
+                ++counts_.acked;
+                return;
+            case BroadcastWire::Kind::Failed:
+                ++counts_.errors;
+                return;
+            case BroadcastWire::Kind::Ignored:
+                return;
         }
-        progress_.delivered.store(counts_.delivered_in_window, std::memory_order_relaxed);
-        progress_.expected.store(counts_.expected_in_window, std::memory_order_relaxed);
-        if (now >= window_end_) progress_.done_sending.store(true, std::memory_order_release);
-        return wait_ms;
     }
 
     const Counts& counts() const { return counts_; }
-    const Histogram& latency() const { return *latency_; }
 
 private:
     struct Publisher {
@@ -146,19 +110,47 @@ private:
         std::uint64_t acked = 0;  // own copies back up to here: in flight = next_seq - acked
     };
 
-    void see_run() {
-        if (control_.phase.load(std::memory_order_acquire) != Phase::Run) return;
-        window_start_ = control_.measure_start_ns;
-        window_end_ = control_.measure_end_ns;
-        last_token_ns_ = control_.run_start_ns;
-        running_ = true;
+    // Max rate: every publisher fills its window once; its own copies pace it from then on.
+    void start(std::int64_t now) override {
+        if (o_.rate > 0) return;
+        for (Publisher& p : pubs_) top_up(p, now);
+    }
+    int turn(std::int64_t now) override {
+        return o_.rate > 0 && !window_over(now) ? send_at_rate(now) : 20;
+    }
+    DrainCounts drain_counts() const override {
+        return {counts_.expected_in_window, counts_.delivered_in_window};
+    }
+
+    void on_broadcast(ClientConn& conn, const PayloadHeader& h, std::int64_t now) {
+        ++counts_.received_total;
+        if (h.sender >= plan_.publishers || plan_.room_of(h.sender) != plan_.room_of(conn.id())) {
+            ++counts_.malformed;
+            return;
+        }
+        running();
+        std::uint64_t& next = next_seq_[conn.slot() * per_room_ + h.sender / plan_.rooms];
+        if (h.seq < next) {  // seen already: the server sent it twice (or reordered)
+            ++counts_.duplicates;
+            return;
+        }
+        counts_.gaps += h.seq - next;
+        next = h.seq + 1;
+        if (record_if_sent_in_window(h.sent_ns, now)) ++counts_.delivered_in_window;
+        if (in_window(now)) ++counts_.received_in_window;
+        const std::int32_t pi = publisher_of_slot_[conn.slot()];
+        if (pi >= 0 && pubs_[pi].id == h.sender) {  // our own copy: no longer in flight
+            Publisher& p = pubs_[pi];
+            p.acked = h.seq + 1;
+            if (o_.rate == 0) top_up(p, now);
+        }
     }
 
     void send(Publisher& p, std::int64_t now) {
-        write_header(payload_, {.sender = p.id, .seq = p.next_seq++, .sent_ns = now});
-        worker_.conn(p.slot).send_binary(payload_);
+        wire_.send(worker_.conn(p.slot), plan_.room_of(p.id),
+                   {.sender = p.id, .seq = p.next_seq++, .sent_ns = now});
         ++counts_.sent_total;
-        if (now >= window_start_ && now < window_end_) {
+        if (in_window(now)) {
             ++counts_.sent_in_window;
             counts_.expected_in_window += p.room_size;
         }
@@ -166,7 +158,7 @@ private:
 
     // Max rate: keep `window` messages in flight.
     void top_up(Publisher& p, std::int64_t now) {
-        if (now >= window_end_ || !worker_.conn(p.slot).open()) return;
+        if (window_over(now) || !worker_.conn(p.slot).open()) return;
         while (p.next_seq - p.acked < o_.window) send(p, now);
     }
 
@@ -174,6 +166,7 @@ private:
     // how long the loop may wait before the next token is due.
     int send_at_rate(std::int64_t now) {
         if (pubs_.empty()) return 20;
+        if (last_token_ns_ == 0) last_token_ns_ = run_start_ns_;
         tokens_ += static_cast<double>(now - last_token_ns_) * rate_ / 1e9;
         last_token_ns_ = now;
         tokens_ = std::min(tokens_, std::max(1.0, rate_ * 0.1));  // at most 100 ms of burst
@@ -196,19 +189,12 @@ private:
     const BroadcastOptions& o_;
     const RoomPlan& plan_;
     EpollWorker& worker_;
-    RunControl& control_;
-    Progress& progress_;
+    BroadcastWire wire_;
     std::uint32_t per_room_;
     std::vector<std::int32_t> publisher_of_slot_;  // index into pubs_, or -1
     std::vector<Publisher> pubs_;
     std::vector<std::uint64_t> next_seq_;  // [slot * per_room_ + publisher / rooms]
-    std::unique_ptr<Histogram> latency_;
-    std::string payload_;
     Counts counts_;
-    bool running_ = false;  // window_* are valid
-    bool started_ = false;
-    std::int64_t window_start_ = INT64_MAX;
-    std::int64_t window_end_ = INT64_MAX;
     double rate_ = 0;  // this worker's share, messages/s
     double tokens_ = 0;
     std::int64_t last_token_ns_ = 0;
@@ -222,8 +208,15 @@ void validate(const BroadcastOptions& o) {
     if (o.publishers == 0 || o.publishers > c.clients) {
         throw std::invalid_argument("--publishers must be 1..clients");
     }
-    if (o.size < kPayloadHeaderBytes)
-        throw std::invalid_argument("--size must be at least 24 bytes");
+    const std::size_t min_size = BroadcastWire::min_size(o.protocol);
+    if (o.size < min_size) {
+        throw std::invalid_argument("--size must be at least " + std::to_string(min_size) +
+                                    " bytes");
+    }
+    if (o.qos != 0 && o.qos != 1) throw std::invalid_argument("--qos must be 0 or 1");
+    if (o.qos == 1 && o.protocol != Protocol::V1) {
+        throw std::invalid_argument("--qos 1 needs --protocol v1 (plain rooms store nothing)");
+    }
     if (o.window == 0) throw std::invalid_argument("--window must be positive");
     const RoomPlan plan{c.clients, o.rooms, o.publishers};
     if (std::uint64_t{c.clients} * plan.max_publishers_per_room() > 50'000'000) {
@@ -232,43 +225,34 @@ void validate(const BroadcastOptions& o) {
     }
 }
 
-// What the run measured besides the workers' counts.
-struct RunFacts {
-    std::int64_t connect_ns;
-    double drain_ms;
-    std::size_t threads;
-    double bench_cpu;
-    double server_cpu;
-};
-
-// Every row but the connection losses (added by the caller, who holds the pool).
 Report make_report(const BroadcastOptions& o, const Counts& n, const Histogram& latency,
                    const RunFacts& f) {
     const CommonOptions& c = o.common;
     const double seconds = static_cast<double>(o.duration.count()) / 1000.0;
     const double lost =
         static_cast<double>(n.expected_in_window) - static_cast<double>(n.delivered_in_window);
+    const bool v1 = o.protocol == Protocol::V1;
 
     Report r("broadcast");
     r.section("setup");
     r.add_text("url", "url", c.url);
+    r.add_text("protocol", "protocol", v1 ? "confab.v1" : "plain rooms");
+    if (v1) r.add("qos", "QoS", o.qos);
     r.add("clients", "clients", c.clients);
     r.add("rooms", "rooms", o.rooms);
     r.add("publishers", "publishers", o.publishers);
-    r.add("size", "message size", static_cast<double>(o.size), "B");
+    r.add("size", v1 ? "data size" : "message size", static_cast<double>(o.size), "B");
     if (o.rate > 0)
         r.add("rate", "target rate", o.rate, "msg/s");
     else
         r.add_text("rate", "target rate", "max");
     r.add("window", "window per publisher", o.window);
-    r.add("threads", "bench threads", static_cast<double>(f.threads));
-    r.add("duration_s", "measured", seconds, "s", 1);
-    r.add("connect_ms", "connect (all clients)", static_cast<double>(f.connect_ns) / 1e6, "ms", 1);
+    add_run_rows(r, f, o.duration);
     r.section("throughput (measurement window)");
     r.add("delivered_per_s", "delivered", static_cast<double>(n.received_in_window) / seconds,
           "msg/s");
     r.add("sent_per_s", "sent", static_cast<double>(n.sent_in_window) / seconds, "msg/s");
-    r.add("delivered_mib_per_s", "delivered payload",
+    r.add("delivered_mib_per_s", v1 ? "delivered data" : "delivered payload",
           static_cast<double>(n.received_in_window) * static_cast<double>(o.size) / seconds /
               (1 << 20),
           "MiB/s", 1);
@@ -282,11 +266,13 @@ Report make_report(const BroadcastOptions& o, const Counts& n, const Histogram& 
     r.add("duplicates", "duplicates", static_cast<double>(n.duplicates));
     r.add("sequence_gaps", "sequence gaps (whole run)", static_cast<double>(n.gaps));
     r.add("malformed", "foreign messages", static_cast<double>(n.malformed));
+    if (v1 && o.qos == 1)
+        r.add("acked", "acked publishes (whole run)", static_cast<double>(n.acked));
+    if (v1) r.add("errors", "error replies", static_cast<double>(n.errors));
     r.add("drain_ms", "drain after stop", f.drain_ms, "ms", 1);
     r.section("latency, publish to delivery (ms)");
     r.add_latency("latency_ms", latency);
-    r.add_cpu(f.bench_cpu, f.server_cpu);
-    r.section("connections lost during the run");
+    add_end_rows(r, f);
     return r;
 }
 
@@ -296,66 +282,22 @@ int run_broadcast(const BroadcastOptions& o) {
     validate(o);
     const CommonOptions& c = o.common;
     const RoomPlan plan{c.clients, o.rooms, o.publishers};
-    // Declared before the pool: the pool's destructor joins the threads that use them.
-    std::unique_ptr<Progress[]> progress;
-    std::vector<std::unique_ptr<BroadcastWorker>> hooks;
-    WorkerPool pool(PoolOptions{
-        .target = c.target,
-        .clients = c.clients,
-        .threads = c.threads,
-        .source_addrs = c.source_addrs,
-        .path_of =
-            [rooms = o.rooms](std::uint32_t id) {
-                return "/ws/rooms/bench-" + std::to_string(id % rooms);
-            },
-        .connect_timeout = c.connect_timeout,
-    });
-    progress = std::make_unique<Progress[]>(pool.size());
-    for (std::size_t i = 0; i < pool.size(); ++i) {
-        hooks.push_back(std::make_unique<BroadcastWorker>(o, plan, pool.worker(i), pool.control(),
-                                                          progress[i]));
-        pool.worker(i).set_hooks(*hooks.back());
-    }
-    auto connected = pool.connect_all();
-    if (!connected) throw std::runtime_error(connected.error().message);
+    ScenarioRun run(
+        c,
+        [protocol = o.protocol, &plan](std::uint32_t id) {
+            return BroadcastWire::path(protocol, plan.room_of(id));
+        },
+        o.protocol == Protocol::V1 ? ReadyWhen::HooksSay : ReadyWhen::Open);
+    const auto workers =
+        run.install<BroadcastWorker>([&](EpollWorker& w, RunControl& ctl, DrainGauge& g) {
+            return std::make_unique<BroadcastWorker>(o, plan, w, ctl, g);
+        });
+    run.connect();
+    const RunFacts f = run.measure(o.warmup, o.duration);
 
-    RunControl& ctl = pool.control();
-    CpuMeter cpu(c.server_pid);
-    pool.begin_run(o.warmup, o.duration);
-    pool.wait_until(ctl.measure_start_ns);
-    cpu.start();
-    pool.wait_until(ctl.measure_end_ns);
-    cpu.stop();
-    // Sending has stopped; give what is in flight kDrainGrace to arrive.
-    const auto drained = [&] {
-        std::uint64_t delivered = 0, expected = 0;
-        for (std::size_t i = 0; i < pool.size(); ++i) {
-            if (!progress[i].done_sending.load(std::memory_order_acquire)) return false;
-            delivered += progress[i].delivered.load(std::memory_order_relaxed);
-            expected += progress[i].expected.load(std::memory_order_relaxed);
-        }
-        return delivered >= expected;
-    };
-    pool.wait_until(ctl.measure_end_ns + std::chrono::nanoseconds(kDrainGrace).count(), drained);
-    const double drain_ms = static_cast<double>(monotonic_ns() - ctl.measure_end_ns) / 1e6;
-    pool.stop();
-
-    Counts n;
-    auto latency = std::make_unique<Histogram>();
-    for (const auto& h : hooks) {
-        n.merge(h->counts());
-        latency->merge(h->latency());
-    }
-    Report r = make_report(o, n, *latency,
-                           RunFacts{connected->count(), drain_ms, pool.size(), cpu.bench_percent(),
-                                    cpu.server_percent()});
-    r.add_closes(pool.close_stats());
-    r.print(std::cout, c.json);
-    if (n.delivered_in_window == 0) {
-        std::cerr << "confab bench: no message was delivered in the measurement window\n";
-        return 1;
-    }
-    return 0;
+    const Counts n = merged_counts(workers);
+    return make_report(o, n, *merged_latency(workers), f)
+        .print_result(c.json, n.delivered_in_window > 0, "no message was delivered");
 }
 
 }  // namespace confab::bench

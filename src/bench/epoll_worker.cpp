@@ -43,10 +43,11 @@ std::uint64_t CloseStats::total() const {
 }
 
 EpollWorker::EpollWorker(const Target& target, std::vector<ConnSpec> specs, RunControl& control,
-                         unsigned max_pending_connects)
+                         unsigned max_pending_connects, ReadyWhen ready_when)
     : target_(target),
       specs_(std::move(specs)),
       control_(control),
+      ready_when_(ready_when),
       max_pending_(std::max(1u, max_pending_connects)),
       scratch_(kScratchBytes) {
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -95,6 +96,14 @@ void EpollWorker::start_connects() {
     }
 }
 
+void EpollWorker::connect_now(std::size_t slot) {
+    ClientConn& conn = *conns_[slot];
+    if (conn.state() != ClientConn::State::Closed && conn.state() != ClientConn::State::Idle)
+        return;
+    ++pending_;
+    conn.connect(target_, specs_[slot].source, epoll_fd_);
+}
+
 void EpollWorker::flush_dirty() {
     // flush() cannot queue more bytes, so dirty_ does not grow while we walk it.
     for (ClientConn* c : dirty_) c->flush();
@@ -109,6 +118,7 @@ void EpollWorker::close_all() {
 void EpollWorker::on_open(ClientConn& conn) {
     --pending_;
     control_.connected.fetch_add(1, std::memory_order_relaxed);
+    if (ready_when_ == ReadyWhen::Open) control_.mark_ready();
     hooks_->on_open(conn);
 }
 
@@ -119,6 +129,11 @@ void EpollWorker::on_message(ClientConn& conn, std::string_view payload, std::in
 void EpollWorker::on_closed(ClientConn& conn, const CloseInfo& info) {
     if (!info.was_open) {
         --pending_;
+        // A reconnect that failed is the scenario's business (it retries); a first connect
+        // that failed ends the run.
+        if (control_.phase.load(std::memory_order_relaxed) != Phase::Connect) {
+            return hooks_->on_closed(conn, info);
+        }
         const ConnSpec& spec = specs_[conn.slot()];
         std::string msg =
             "connection " + std::to_string(spec.id) + " (GET " + spec.path + "): " + info.reason;

@@ -18,6 +18,10 @@ namespace confab::bench {
 
 enum class Phase : int { Connect, Run, Stop };
 
+// When a connection counts as ready: when its handshake completes (plain rooms, echo), or
+// when the scenario's hooks say so with RunControl::mark_ready (confab.v1 after `joined`).
+enum class ReadyWhen { Open, HooksSay };
+
 // The main thread's orders to the workers, and what workers report back while running.
 class RunControl {
 public:
@@ -29,6 +33,10 @@ public:
 
     std::atomic<Phase> phase{Phase::Connect};
     std::atomic<std::uint32_t> connected{0};  // handshakes completed (all workers)
+    // Connections ready for the run: open, or (ReadyWhen::HooksSay) marked by the hooks,
+    // e.g. once a confab.v1 join was answered. connect_all waits for every one.
+    std::atomic<std::uint32_t> ready{0};
+    void mark_ready() { ready.fetch_add(1, std::memory_order_relaxed); }
 
     // Records the first failure (later ones are dropped); the main thread aborts the run.
     void fail(std::string message);
@@ -47,6 +55,8 @@ public:
     virtual ~WorkerHooks() = default;
     virtual void on_open(ClientConn& conn) { (void)conn; }
     virtual void on_message(ClientConn& conn, std::string_view payload, std::int64_t now_ns) = 0;
+    // Also for a connect that failed during Phase::Run (info.was_open false: a reconnect
+    // attempt); during Phase::Connect such a failure aborts the run instead.
     virtual void on_closed(ClientConn& conn, const CloseInfo& info) { (void)conn, (void)info; }
     // Once per loop turn, after I/O and before flushing. Returns how many ms the loop may
     // wait for I/O before it needs the next turn (the worker caps it at 20 ms).
@@ -72,7 +82,7 @@ struct ConnSpec {
 class EpollWorker final : public ConnEvents {
 public:
     EpollWorker(const Target& target, std::vector<ConnSpec> specs, RunControl& control,
-                unsigned max_pending_connects);
+                unsigned max_pending_connects, ReadyWhen ready_when = ReadyWhen::Open);
     ~EpollWorker() override;
 
     // Must be called before run(); `hooks` must outlive run().
@@ -80,6 +90,10 @@ public:
     // The thread body: connects, serves I/O and hooks until Phase::Stop, then closes every
     // connection (Close 1000) and returns.
     void run();
+
+    // Connects a closed connection again (its socket, handshake and frame reader are new).
+    // Worker thread only, from on_turn: never from inside a connection's callback.
+    void connect_now(std::size_t slot);
 
     std::size_t size() const { return conns_.size(); }
     ClientConn& conn(std::size_t slot) { return *conns_[slot]; }
@@ -100,6 +114,7 @@ private:
     std::vector<ConnSpec> specs_;
     RunControl& control_;
     WorkerHooks* hooks_ = nullptr;
+    ReadyWhen ready_when_;
     int epoll_fd_ = -1;
     unsigned max_pending_;
     unsigned pending_ = 0;                            // connects + handshakes under way

@@ -4,11 +4,8 @@
 #include <memory>
 #include <stdexcept>
 
-#include "bench/epoll_worker.hpp"
+#include "bench/measured_run.hpp"
 #include "bench/proc_stats.hpp"
-#include "bench/report.hpp"
-#include "bench/scenarios.hpp"
-#include "bench/worker_pool.hpp"
 
 namespace confab::bench {
 namespace {
@@ -50,44 +47,28 @@ int run_idle(const IdleOptions& o) {
         throw std::invalid_argument("--server-pid " + std::to_string(c.server_pid) +
                                     ": no such process");
     }
-    std::vector<std::unique_ptr<IdleWorker>> hooks;  // outlives the pool's threads
-    WorkerPool pool(PoolOptions{
-        .target = c.target,
-        .clients = c.clients,
-        .threads = c.threads,
-        .source_addrs = c.source_addrs,
-        .path_of =
-            [](std::uint32_t id) { return "/ws/rooms/idle-" + std::to_string(id % kIdleRooms); },
-        .connect_timeout = c.connect_timeout,
-    });
-    for (std::size_t i = 0; i < pool.size(); ++i) {
-        hooks.push_back(std::make_unique<IdleWorker>());
-        pool.worker(i).set_hooks(*hooks.back());
-    }
+    ScenarioRun run(
+        c, [](std::uint32_t id) { return "/ws/rooms/idle-" + std::to_string(id % kIdleRooms); });
+    const auto workers = run.install<IdleWorker>(
+        [](EpollWorker&, RunControl&, DrainGauge&) { return std::make_unique<IdleWorker>(); });
     const MemorySample before = sample(c.server_pid);
-    auto connected = pool.connect_all();
-    if (!connected) throw std::runtime_error(connected.error().message);
+    run.connect();
     const MemorySample open = sample(c.server_pid);
-    CpuMeter cpu(c.server_pid);
-    cpu.start();
-    pool.begin_run(std::chrono::nanoseconds(0), o.hold);
-    pool.wait_until(pool.control().measure_end_ns);
-    cpu.stop();
+    RunFacts f = run.hold(o.hold);
     const MemorySample held = sample(c.server_pid);
-    pool.stop();
-    const CloseStats closes = pool.close_stats();
+    run.stop(f);
     std::uint64_t messages = 0;
-    for (const auto& h : hooks) messages += h->messages();
+    for (const IdleWorker* w : workers) messages += w->messages();
 
     Report r("idle");
     r.section("setup");
     r.add_text("url", "url", c.url);
     r.add("clients", "connections", c.clients);
     r.add("hold_s", "held", static_cast<double>(o.hold.count()) / 1000.0, "s", 1);
-    r.add("connect_ms", "connect (all clients)", static_cast<double>(connected->count()) / 1e6,
-          "ms", 1);
+    r.add("connect_ms", "connect (all clients)", static_cast<double>(f.connect.count()) / 1e6, "ms",
+          1);
     r.add("connect_per_s", "connect rate",
-          c.clients / (static_cast<double>(connected->count()) / 1e9), "/s");
+          c.clients / (static_cast<double>(f.connect.count()) / 1e9), "/s");
     if (c.server_pid > 0) {
         r.section("server memory (VmRSS)");
         r.add("server_rss.before_mib", "before connecting", before.server_rss / 1048576.0, "MiB",
@@ -115,10 +96,10 @@ int run_idle(const IdleOptions& o) {
         r.add("socket_slabs.per_conn_bytes", "per connection (both ends)",
               per_conn(before.socket_slabs, held.socket_slabs, c.clients), "B");
     }
-    r.add_cpu(cpu.bench_percent(), cpu.server_percent());
+    r.add_cpu(f.bench_cpu, f.server_cpu);
     r.section("connections lost during the hold");
     r.add("messages", "messages received", static_cast<double>(messages));
-    r.add_closes(closes);
+    r.add_closes(f.closes);
     r.print(std::cout, c.json);
     return 0;
 }

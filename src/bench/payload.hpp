@@ -31,7 +31,48 @@ inline bool read_header(std::string_view payload, PayloadHeader& h) {
     return true;
 }
 
-// A payload of `size` bytes: room for the header, then a recognisable filler.
+// The same header as text, for confab.v1, whose data is JSON: 40 lowercase hex digits
+// (sender 8, seq 16, sent_ns 16) at the front of a data string.
+inline constexpr std::size_t kTextHeaderBytes = 40;
+
+// Overwrites the first 40 characters of `data` (which must be at least that long).
+inline void write_text_header(std::string& data, const PayloadHeader& h) {
+    constexpr char kHex[] = "0123456789abcdef";
+    const auto put = [&](std::size_t at, std::uint64_t v, int digits) {
+        for (int i = digits - 1; i >= 0; --i, v >>= 4) data[at + i] = kHex[v & 0xF];
+    };
+    put(0, h.sender, 8);
+    put(8, h.seq, 16);
+    put(24, static_cast<std::uint64_t>(h.sent_ns), 16);
+}
+
+// False when `data` does not start with a text header.
+inline bool read_text_header(std::string_view data, PayloadHeader& h) {
+    if (data.size() < kTextHeaderBytes) return false;
+    std::uint64_t fields[3] = {0, 0, 0};
+    constexpr int kDigits[3] = {8, 16, 16};
+    std::size_t at = 0;
+    for (int f = 0; f < 3; ++f) {
+        for (int i = 0; i < kDigits[f]; ++i, ++at) {
+            const char c = data[at];
+            int v = 0;
+            if (c >= '0' && c <= '9')
+                v = c - '0';
+            else if (c >= 'a' && c <= 'f')
+                v = c - 'a' + 10;
+            else
+                return false;
+            fields[f] = fields[f] << 4 | static_cast<std::uint64_t>(v);
+        }
+    }
+    h = {.sender = static_cast<std::uint32_t>(fields[0]),
+         .seq = fields[1],
+         .sent_ns = static_cast<std::int64_t>(fields[2])};
+    return true;
+}
+
+// A payload of `size` bytes: room for the header, then a recognisable filler (letters, so
+// that it is also a JSON string's content without escapes).
 inline std::string make_payload(std::size_t size) {
     std::string p(size, '\0');
     for (std::size_t i = kPayloadHeaderBytes; i < size; ++i) p[i] = static_cast<char>('a' + i % 26);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iostream>
 
 namespace confab::bench {
 
@@ -72,6 +73,13 @@ void Report::add_cpu(double bench_percent, double server_percent) {
     section("cpu (measurement window, % of one core)");
     add("cpu.bench_percent", "bench", bench_percent, "%", 1);
     if (server_percent >= 0) add("cpu.server_percent", "server", server_percent, "%", 1);
+}
+
+int Report::print_result(bool as_json, bool measured_something, std::string_view nothing) const {
+    print(std::cout, as_json);
+    if (measured_something) return 0;
+    std::cerr << "confab bench: " << nothing << " in the measurement window\n";
+    return 1;
 }
 
 void Report::print(std::ostream& out, bool as_json) const {

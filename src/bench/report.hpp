@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/epoll_worker.hpp"
@@ -33,6 +34,10 @@ public:
 
     // The table (default) or exactly one line of JSON.
     void print(std::ostream& out, bool as_json) const;
+
+    // Prints to stdout and returns the scenario's exit code: 1, with "confab bench: <nothing>
+    // in the measurement window" on stderr, when the window measured nothing.
+    int print_result(bool as_json, bool measured_something, std::string_view nothing) const;
 
 private:
     struct Row {

@@ -33,15 +33,16 @@ in_addr resolve_ipv4(const std::string& host) {
     return a;
 }
 
-}  // namespace
-
-Target parse_ws_url(std::string_view url) {
+// SCHEME://HOST[:PORT][/PATH] for a scheme without TLS.
+Target parse_url(std::string_view url, std::string_view scheme) {
     const std::string bad = "bad --url '" + std::string(url) + "': ";
-    constexpr std::string_view kScheme = "ws://";
-    if (url.starts_with("wss://")) throw std::invalid_argument(bad + "wss:// is not supported");
-    if (!url.starts_with(kScheme))
-        throw std::invalid_argument(bad + "expected ws://HOST:PORT[/PATH]");
-    std::string_view rest = url.substr(kScheme.size());
+    const std::string prefix = std::string(scheme) + "://";
+    const std::string tls_prefix = std::string(scheme) + "s://";
+    if (url.starts_with(tls_prefix))
+        throw std::invalid_argument(bad + tls_prefix + " is not supported");
+    if (!url.starts_with(prefix))
+        throw std::invalid_argument(bad + "expected " + prefix + "HOST:PORT[/PATH]");
+    std::string_view rest = url.substr(prefix.size());
     const std::size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     Target t;
@@ -65,6 +66,16 @@ Target parse_ws_url(std::string_view url) {
     t.addr.sin_addr = resolve_ipv4(std::string(host));
     t.host_header = std::string(authority);
     return t;
+}
+
+}  // namespace
+
+Target parse_ws_url(std::string_view url) {
+    return parse_url(url, "ws");
+}
+
+Target parse_http_url(std::string_view url) {
+    return parse_url(url, "http");
 }
 
 std::vector<in_addr> parse_source_addrs(std::string_view text) {

@@ -15,8 +15,8 @@ WorkerPool::WorkerPool(PoolOptions options) : options_(std::move(options)) {
     }
     const unsigned pending_each = std::max(1u, options_.max_pending_connects / threads);
     for (auto& s : specs) {
-        workers_.push_back(
-            std::make_unique<EpollWorker>(options_.target, std::move(s), control_, pending_each));
+        workers_.push_back(std::make_unique<EpollWorker>(options_.target, std::move(s), control_,
+                                                         pending_each, options_.ready_when));
     }
 }
 
@@ -31,15 +31,15 @@ Result<std::chrono::nanoseconds> WorkerPool::connect_all() {
         start +
         std::chrono::duration_cast<std::chrono::nanoseconds>(options_.connect_timeout).count();
     const bool ok = wait_until(deadline, [this] {
-        return control_.connected.load(std::memory_order_relaxed) >= options_.clients;
+        return control_.ready.load(std::memory_order_relaxed) >= options_.clients;
     });
     if (!ok) return fail(Errc::Unavailable, control_.error());
-    const std::uint32_t connected = control_.connected.load();
-    if (connected < options_.clients) {
+    const std::uint32_t ready = control_.ready.load();
+    if (ready < options_.clients) {
         return fail(Errc::Unavailable,
-                    "only " + std::to_string(connected) + " of " +
-                        std::to_string(options_.clients) + " connections open after " +
-                        std::to_string(options_.connect_timeout.count()) + " ms");
+                    "only " + std::to_string(ready) + " of " + std::to_string(options_.clients) +
+                        " connections ready (" + std::to_string(control_.connected.load()) +
+                        " open) after " + std::to_string(options_.connect_timeout.count()) + " ms");
     }
     return std::chrono::nanoseconds(monotonic_ns() - start);
 }

@@ -25,6 +25,7 @@ struct PoolOptions {
     std::function<std::string(std::uint32_t id)> path_of;  // request target of connection id
     std::chrono::milliseconds connect_timeout{30'000};
     unsigned max_pending_connects = 1000;  // all workers together: bounded SYN bursts
+    ReadyWhen ready_when = ReadyWhen::Open;
 };
 
 class WorkerPool {
@@ -38,7 +39,8 @@ public:
     const PoolOptions& options() const { return options_; }
 
     // Starts the threads (every worker must have its hooks) and waits until all connections
-    // are open. Returns the time that took, or the first failure (refused, handshake, timeout).
+    // are ready (see ReadyWhen). Returns the time that took, or the first failure (refused,
+    // handshake, timeout).
     Result<std::chrono::nanoseconds> connect_all();
     // Opens the run: traffic starts now, measurement after `warmup`, ends `duration` later.
     void begin_run(std::chrono::nanoseconds warmup, std::chrono::nanoseconds duration);

@@ -68,6 +68,14 @@ std::uint32_t ClientConn::next_mask() {
 }
 
 void ClientConn::connect(const Target& target, const in_addr* source, int epoll_fd) {
+    if (state_ != State::Idle && state_ != State::Closed) return;
+    if (state_ == State::Closed) {  // a reconnect: nothing of the last connection carries over
+        reader_ =
+            ws::FrameReader(ws::Role::Client, ws::ReaderLimits{.max_message_size = kMaxMessage});
+        write_blocked_ = false;
+        out_sent_ = 0;
+        std::string().swap(handshake_);
+    }
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return finish({.reason = errno_text("socket", errno)});
     const int one = 1;

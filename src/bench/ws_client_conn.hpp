@@ -54,7 +54,8 @@ public:
     // Opens a non-blocking socket (bound to `source` when given), starts connecting and
     // registers it with `epoll_fd` (edge-triggered; epoll data = this; EPOLLOUT only while
     // connecting or after a short write, so ACKs alone never wake the loop). A failure is
-    // reported through on_closed before this returns.
+    // reported through on_closed before this returns. A Closed connection may connect again
+    // (not from inside one of its own callbacks: the frame reader is replaced).
     void connect(const Target& target, const in_addr* source, int epoll_fd);
 
     // Handles readiness reported by epoll. `scratch` is the owner's receive buffer.
