@@ -40,6 +40,7 @@ struct ServeFlags {
     std::string close_timeout = "5s";
     std::int64_t max_connections = 100'000;
     std::string max_line = "4KiB";
+    std::size_t presence_limit = 1000;
     bool no_deflate = false;
     std::string sync = "batch";
     std::string sync_interval = "1s";
@@ -82,6 +83,7 @@ server::ServerConfig to_config(const ServeFlags& f) {
     s.handshake_timeout = server::parse_duration(f.handshake_timeout);
     s.close_timeout = server::parse_duration(f.close_timeout);
     s.max_line_bytes = server::parse_size(f.max_line);
+    s.presence_fanout_limit = f.presence_limit;
     s.permessage_deflate = !f.no_deflate;
     c.history.sync = server::parse_sync_mode(f.sync);
     c.history.sync_interval = server::parse_duration(f.sync_interval);
@@ -128,6 +130,10 @@ Run add_serve_command(CLI::App& app) {
     cmd->add_option("--close-timeout", flags->close_timeout, "time to wait for the peer's Close reply")->capture_default_str();
     cmd->add_option("--max-connections", flags->max_connections, "open connections (all listeners) before new ones are refused; 0 = no limit")->capture_default_str();
     cmd->add_option("--max-line", flags->max_line, "longest telnet line")->capture_default_str();
+    cmd->add_option("--presence-limit", flags->presence_limit,
+                    "send joins/leaves to a room's members only while it has at most this many "
+                    "members per loop (the presence/ROOM feed always has them; 0 = never)")
+        ->capture_default_str();
     cmd->add_option("--sync", flags->sync, "durability of QoS 1 history: always (fsync before ack), batch (fsync at most every --sync-interval), off")->capture_default_str();
     cmd->add_option("--sync-interval", flags->sync_interval, "batch mode: longest time an acked message stays unsynced")->capture_default_str();
     cmd->add_option("--retention-messages", flags->retention_messages, "stored messages kept per room (0 = unlimited)")->capture_default_str();

@@ -20,6 +20,11 @@ struct SessionConfig {
     bool permessage_deflate = true;
     std::size_t deflate_min_size = 128;  // smaller messages are not worth compressing
     std::size_t max_line_bytes = 4096;   // telnet
+    // Joins and leaves are sent to a room's members only while it has at most this many
+    // members on the loop: in a room of N, N joins would cost N²/2 frames (a reconnect storm
+    // of 10,000 clients into one room: 50 M). The presence/{room} feed and `members` still
+    // have everyone. 0: never sent to members.
+    std::size_t presence_fanout_limit = 1000;
     std::size_t max_request_body = 64 * 1024;
     std::size_t max_request_header = 8 * 1024;
 };

@@ -6,7 +6,7 @@ import time
 import unittest
 import urllib.request
 
-from confab_harness import deadline_in, RawWebSocket
+from confab_harness import ConfabServer, deadline_in, RawWebSocket
 from harness_v1 import V1TestCase, unique
 
 
@@ -90,6 +90,40 @@ class PresenceEvents(V1TestCase):
             await meta.reply({"type": "ping", "ref": "sync"}, "pong")
             self.assertFalse([m for m in meta.pop_all() if m["type"] == "msg"])
         self.run_v1(go)
+
+
+class PresenceInLargeRooms(V1TestCase):
+    # Joins and leaves reach a room's members only while it has at most this many members
+    # (per loop: one loop here, so the count is the room's): a room of N would otherwise cost
+    # N²/2 frames when everyone (re)joins.
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ConfabServer(("--presence-limit", "2"), telnet=False, threads=1).start()
+
+    def test_members_stop_hearing_joins_past_the_limit_but_the_feed_has_all(self):
+        room = unique("big")
+
+        async def go():
+            feed = await self.client("feed")
+            await feed.join("presence/" + room)
+            first = await self.client("first")
+            await first.join(room)
+            second = await self.client("second")
+            await second.join(room)  # 2 members: announced to the room
+            third = await self.client("third")
+            await third.join(room)   # 3 members: past the limit, not announced
+            await first.reply({"type": "ping", "ref": "sync"}, "pong")
+            heard = [m["member"]["nick"] for m in first.pop_all()
+                     if m["type"] == "presence" and m.get("event") == "join"]
+            self.assertEqual(heard, ["first", "second"])  # its own join, then second's
+            stored = self.events(await feed.msgs("presence/" + room, 3))
+            self.assertEqual([nick for _, nick, _ in stored], ["first", "second", "third"])
+            members = await first.reply({"type": "members", "room": room}, "members")
+            self.assertEqual(sorted(m["nick"] for m in members["members"]),
+                             ["first", "second", "third"])
+        self.run_v1(go)
+
+    events = PresenceEvents.events
 
 
 if __name__ == "__main__":
