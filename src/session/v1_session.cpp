@@ -233,9 +233,8 @@ void V1Session::on_members(proto::Members& members) {
 
 void V1Session::deliver(const rooms::RoomMessagePtr& message) {
     if (overflowed_ || !is_open() || !message->v1_frame) return;
-    auto it = rooms_.find(std::string_view(message->room));
-    if (it == rooms_.end()) return;
-    Subscription& sub = it->second;
+    // QoS 0 needs no subscription state: the room's registry on this loop calls us only while
+    // we are a member, so the per-receiver lookup by room name is skipped on the hot path.
     if (message->qos == rooms::Qos::Droppable) {
         if (message->expires_at_ms && steady_clock_ms() > message->expires_at_ms) return;
         const FrameRef& frame = pick_frame(message->v1_frame, message->v1_deflated, deflate_params());
@@ -244,6 +243,9 @@ void V1Session::deliver(const rooms::RoomMessagePtr& message) {
         }
         return;
     }
+    auto it = rooms_.find(std::string_view(message->room));
+    if (it == rooms_.end()) return;
+    Subscription& sub = it->second;
     if (sub.recovering) {
         if (sub.buffered.size() >= kMaxRecoveryBuffer) return slow_consumer(message->room);
         sub.buffered.push_back(message);
