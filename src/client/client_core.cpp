@@ -214,7 +214,7 @@ void ClientCore::start_attempt() {
     if (stopped_) return;
     ++attempt_;
     ++generation_;
-    state_.store(ConnectionState::Connecting);
+    set_state(ConnectionState::Connecting);
     notify(StateChange{.state = ConnectionState::Connecting, .attempt = attempt_});
     ConnectionListener& listener = *this;  // a private base: convert here, inside
     conn_ = std::make_shared<Connection>(strand_, listener, options_.max_message_size);
@@ -249,10 +249,19 @@ void ClientCore::on_text(std::string_view text) {
         if (!penalized_) backoff_.reset();
         penalized_ = false;
         attempt_ = 0;
-        state_.store(ConnectionState::Connected);
+        set_state(ConnectionState::Connected);
         notify(StateChange{.state = ConnectionState::Connected, .session = session_.session_id()});
     }
     after_change();
+}
+
+// close() stores Closed from any thread before the strand runs shutdown(); a connection step
+// already queued on the strand (a welcome, a drop) must not bring the state back from it.
+void ClientCore::set_state(ConnectionState next) {
+    ConnectionState current = state_.load(std::memory_order_acquire);
+    while (current != ConnectionState::Closed &&
+           !state_.compare_exchange_weak(current, next, std::memory_order_acq_rel)) {
+    }
 }
 
 void ClientCore::on_activity() {
@@ -299,7 +308,7 @@ void ClientCore::connection_lost(const Error& why, std::uint16_t) {
     attempt_timer_.cancel();
     keepalive_timer_.cancel();
     const auto delay = backoff_.next();
-    state_.store(ConnectionState::Disconnected);
+    set_state(ConnectionState::Disconnected);
     notify(StateChange{.state = ConnectionState::Disconnected, .reason = why, .retry_in = delay});
     reconnect_timer_.expires_after(delay);
     reconnect_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {

@@ -77,6 +77,7 @@ private:
     void arm_deadline();
     void after_change();  // kick the writer, re-arm the deadline, run the events
     void notify(StateChange change);
+    void set_state(ConnectionState next);  // never leaves Closed
     void run_events();
     void shutdown();
 
