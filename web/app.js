@@ -413,7 +413,11 @@
       nick.style.setProperty('--hue', String(nickHue(m.nick)));
       li.append(nick);
       if (m.via === 'telnet') li.append(element('span', 'badge', 'telnet'));
-      if (m.nick === state.nick && m.session === state.client.session) li.classList.add('me');
+      // members carry public member ids: ours is the client's memberSession, never its
+      // session id (a secret the server shows nobody).
+      if (m.nick === state.nick && m.session === state.client.memberSession) {
+        li.classList.add('me');
+      }
       return li;
     }));
     ui.memberCount.textContent = sorted.length ? String(sorted.length) : '';

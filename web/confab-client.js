@@ -63,8 +63,14 @@
       this.nick = nick;
       this.options = { ...DEFAULTS, ...options };
       this.store = makeStore(storage, this.options.storageKey);
+      // The session id is a credential (whoever sends it in a hello is this user): it goes
+      // to the server in hello and to storage, and is never shown to others. memberSession
+      // is the public member id the server derives from it (welcome.member.session): what
+      // everyone sees in from.session, presence and members, hence what recognises our own
+      // messages. Every welcome says it again, so it is kept in memory only.
       const saved = this.store.get('session');
       this.session = saved && SESSION_RE.test(saved) ? saved : null;
+      this.memberSession = null;
       this.state = 'idle';           // idle | connecting | open | reconnecting | closed
       this.maxMessageSize = 1 << 20;  // until welcome says otherwise
       // Per room: { epoch, lastSeq, joined, joining, fresh, replayUpTo, resumeFrom }.
@@ -292,9 +298,13 @@
         this.session = m.session;
         this.store.set('session', m.session);
       }
+      const member = m.member && typeof m.member === 'object' ? m.member : {};
+      this.memberSession = typeof member.session === 'string' && member.session ? member.session
+                                                                                  : null;
       if (Number.isInteger(m.max_message_size)) this.maxMessageSize = m.max_message_size;
       this.openedAt = Date.now();
-      this.setState('open', { session: this.session, nick: m.nick, resumed: this.attempt > 0 });
+      this.setState('open', { session: this.session, memberSession: this.memberSession,
+                              nick: m.nick, resumed: this.attempt > 0 });
       this.armKeepalive();
       // Joins before the re-sent messages: the server handles a connection's commands in
       // order, so every pub below lands in a joined room.
@@ -364,7 +374,7 @@
       const message = {
         room: m.room, seq: m.seq, qos: m.qos, id: m.id, ts: m.ts, data: m.data,
         from: { nick: String(from.nick ?? '?'), session: String(from.session ?? '') },
-        mine: !!this.session && from.session === this.session,
+        mine: !!this.memberSession && from.session === this.memberSession,
         history: false,
       };
       if (m.qos === 1 && Number.isInteger(m.seq)) {

@@ -44,7 +44,14 @@ struct StateChange {
     std::optional<Error> reason;            // Disconnected: why
     std::chrono::milliseconds retry_in{0};  // Disconnected: delay before the next attempt
     std::uint32_t attempt = 0;  // Connecting: attempts since the last Connected (1 = first)
-    std::string session;        // Connected: the session id (kept across reconnects)
+    // Connected: the session id (kept across reconnects). A secret: whoever has it can
+    // connect as this client, so do not show or log it.
+    std::string session;
+    // Connected: this client's public member id, what everyone (this client included) sees
+    // in Message::from.session, Presence::member.session and members(). Compare
+    // `message.from.session == member_session` to recognise your own messages. The same for
+    // as long as the session is; empty if the server is older than the member id.
+    std::string member_session;
 };
 
 // Delay before reconnect attempt n (n = 0 after a drop): a uniformly random value in

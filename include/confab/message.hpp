@@ -16,6 +16,9 @@ enum class Qos : std::uint8_t {
 
 struct Sender {
     std::string nick;
+    // The publisher's public member id: "m-" and 16 hex digits for confab.v1 clients (equal
+    // to StateChange::member_session for your own messages), "telnet-<n>" for telnet users,
+    // "api" for the HTTP API. Never anyone's session id.
     std::string session;
 };
 
@@ -40,8 +43,8 @@ struct Joined {
 
 struct Member {
     std::string nick;
-    std::string session;
-    std::string via;  // "ws" or "telnet"
+    std::string session;  // the public member id, as in Sender::session
+    std::string via;      // "ws" or "telnet"
 };
 
 struct Presence {

@@ -37,7 +37,11 @@ void describe_state(const StateChange& s, std::string_view url) {
             std::cerr << "* connecting to " << url << " (attempt " << s.attempt << ")\n";
             break;
         case ConnectionState::Connected:
-            std::cerr << "* connected (session " << s.session << ")\n";
+            // The member id, not the session id: that one is a credential, and the member id
+            // is what this client's own messages carry in from.session.
+            std::cerr << "* connected";
+            if (!s.member_session.empty()) std::cerr << " (member " << s.member_session << ")";
+            std::cerr << "\n";
             break;
         case ConnectionState::Disconnected:
             std::cerr << "* disconnected: " << (s.reason ? s.reason->message : "")

@@ -250,7 +250,9 @@ void ClientCore::on_text(std::string_view text) {
         penalized_ = false;
         attempt_ = 0;
         set_state(ConnectionState::Connected);
-        notify(StateChange{.state = ConnectionState::Connected, .session = session_.session_id()});
+        notify(StateChange{.state = ConnectionState::Connected,
+                           .session = session_.session_id(),
+                           .member_session = session_.member_session()});
     }
     after_change();
 }

@@ -214,6 +214,7 @@ Result<Session::Step> Session::on_welcome(const wire::Welcome& w) {
     if (welcomed_) return fail(ErrorCode::ProtocolError, "server sent a second welcome");
     welcomed_ = true;
     session_id_ = w.session;
+    member_session_ = w.member.session;
     for (auto it = rooms_.begin(); it != rooms_.end();) {
         if (!needed(it->first, it->second)) {
             it = rooms_.erase(it);

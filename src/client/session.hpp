@@ -72,6 +72,8 @@ public:
 
     bool welcomed() const { return welcomed_; }
     const std::string& session_id() const { return session_id_; }
+    // The public member id from the last welcome ("" if the server sent none).
+    const std::string& member_session() const { return member_session_; }
     std::size_t outbox_size() const { return outbox_.size(); }
 
 private:
@@ -113,8 +115,9 @@ private:
 
     std::string nick_;
     std::chrono::milliseconds retry_delay_;
-    std::string session_id_;  // from the first welcome; sent in every later hello
-    bool welcomed_ = false;   // on the current connection
+    std::string session_id_;      // from the first welcome; sent in every later hello (secret)
+    std::string member_session_;  // welcome.member.session: how others see us
+    bool welcomed_ = false;       // on the current connection
     Rooms rooms_;
     Outbox outbox_;
     DropQueue drops_;

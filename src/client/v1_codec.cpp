@@ -97,6 +97,11 @@ Result<ServerMessage> decode_object(const Json& j, const std::string& type) {
         Welcome w;
         if (!get_string(j, "session", w.session)) return malformed(type, "session");
         w.nick = opt_string(j, "nick");
+        // Optional (servers before the public member id have none): absent or unreadable
+        // leaves it empty rather than failing the connection.
+        if (auto member = j.find("member"); member == j.end() || !get_member(*member, w.member)) {
+            w.member = {};
+        }
         get_u64(j, "ping_interval_ms", w.ping_interval_ms);
         get_u64(j, "max_message_size", w.max_message_size);
         return w;

@@ -45,8 +45,11 @@ std::string encode_members(std::string_view room, std::string_view ref);
 // --- server → client
 
 struct Welcome {
-    std::string session;
+    std::string session;  // secret: sent back in every later hello, shown to nobody
     std::string nick;
+    // welcome.member: how other clients see this one (member.session is the public member
+    // id found in from.session, presence and members). Empty when the server is older.
+    Member member;
     std::uint64_t ping_interval_ms = 0;
     std::uint64_t max_message_size = 0;
 };

@@ -60,10 +60,12 @@ std::string_view to_string(ResumeReason reason) {
 
 std::string encode_welcome(const Welcome& welcome) {
     std::string out;
-    out.reserve(kEnvelopeEstimate + welcome.session.size() + welcome.nick.size());
+    out.reserve(2 * kEnvelopeEstimate + welcome.session.size() + 2 * welcome.nick.size());
     out += "{\"type\":\"welcome\"";
     add_string(out, "session", welcome.session);
     add_string(out, "nick", welcome.nick);
+    out += ",\"member\":";
+    append_member(out, welcome.member);
     add_string(out, "server", kServerName);
     add_uint(out, "ping_interval_ms", welcome.ping_interval_ms);
     add_uint(out, "max_message_size", welcome.max_message_size);

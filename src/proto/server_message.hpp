@@ -23,12 +23,16 @@ inline constexpr std::string_view kServerName = "confab/0.1";
 // are left out when empty (std::nullopt). Never throws (short of std::bad_alloc).
 
 struct Welcome {
-    std::string_view session;
+    std::string_view session;  // the secret session id: only ever sent to its own client
     std::string_view nick;
+    // How everyone else sees this client (its session is the public member id,
+    // proto::public_member_id(session)): lets the client recognise its own messages.
+    rooms::MemberInfo member;
     std::uint64_t ping_interval_ms = 0;
     std::uint64_t max_message_size = 0;
 };
-// {"type":"welcome","session","nick","server":"confab/0.1","ping_interval_ms","max_message_size"}
+// {"type":"welcome","session","nick","member":{"nick","session","via"},"server":"confab/0.1",
+//  "ping_interval_ms","max_message_size"}
 std::string encode_welcome(const Welcome& welcome);
 
 // Why a join did not recover (joined.recovered is false).

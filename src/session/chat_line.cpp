@@ -62,10 +62,10 @@ ChatLine chat_line_from_telnet(std::string nick, std::string session, std::strin
     return line;
 }
 
-ChatLine chat_line_from_v1(std::string nick, std::string session, std::string data) {
+ChatLine chat_line_from_v1(std::string nick, std::string member_id, std::string data) {
     ChatLine line;
     line.nick = std::move(nick);
-    line.session = std::move(session);
+    line.session = std::move(member_id);
     line.via = "ws";
     json parsed = json::parse(data, nullptr, false);
     if (!parsed.is_discarded()) line.text = text_of(parsed);

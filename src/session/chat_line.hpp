@@ -11,9 +11,11 @@ namespace confab::session {
 
 struct ChatLine {
     std::string nick;
-    std::string session;  // empty for anonymous plain-room members
-    std::string via;      // "ws" | "telnet"
-    std::string data;     // compact JSON text: the confab.v1 "data" value
+    // The sender's member id: shown to every receiver and stored, so never a confab.v1
+    // session id (proto::public_member_id of it). Empty for anonymous plain-room members.
+    std::string session;
+    std::string via;                  // "ws" | "telnet"
+    std::string data;                 // compact JSON text: the confab.v1 "data" value
     std::optional<std::string> text;  // data.text (or data itself) when it is a string
     // Plain-room publishes keep their exact bytes for plain-room receivers (Gorilla semantics).
     std::optional<std::string> verbatim;
@@ -25,8 +27,9 @@ struct ChatLine {
 ChatLine chat_line_from_plain(std::string_view payload, std::uint64_t conn_id);
 // A line typed by a telnet user.
 ChatLine chat_line_from_telnet(std::string nick, std::string session, std::string_view text);
-// A confab.v1 publish; `data` is compact, validated JSON.
-ChatLine chat_line_from_v1(std::string nick, std::string session, std::string data);
+// A confab.v1 publish (or one the server makes) by `member_id`, never a session id; `data`
+// is compact, validated JSON.
+ChatLine chat_line_from_v1(std::string nick, std::string member_id, std::string data);
 // A stored QoS 1 message's payload (see stored_payload) back into a ChatLine; nullopt when
 // the stored text is not what stored_payload writes.
 std::optional<ChatLine> chat_line_from_stored(std::string_view stored);

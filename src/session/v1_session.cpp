@@ -1,10 +1,13 @@
 #include "session/v1_session.hpp"
 
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
-#include <random>
+#include <array>
+#include <iterator>
 
 #include "core/log.hpp"
+#include "proto/public_member_id.hpp"
 #include "proto/server_message.hpp"
 #include "rooms/room_name.hpp"
 #include "session/history_bridge.hpp"
@@ -16,9 +19,16 @@
 namespace confab::session {
 
 namespace {
-std::string new_session_id() {
-    thread_local std::mt19937_64 rng(std::random_device{}());
-    return fmt::format("s-{:016x}", rng());
+// A session id is a bearer credential, and its public member id is shown to everyone: it
+// must come from a CSPRNG (a seeded mt19937 could be recovered by hashing candidate seeds
+// until one gives an observed member id). 128 bits: "s-" and 32 hex digits. nullopt only if
+// the OpenSSL generator fails (not seeded).
+std::optional<std::string> new_session_id() {
+    std::array<unsigned char, 16> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
+    std::string id = "s-";
+    for (unsigned char b : bytes) fmt::format_to(std::back_inserter(id), "{:02x}", b);
+    return id;
 }
 std::optional<std::string_view> view(const std::optional<std::string>& s) {
     return s ? std::optional<std::string_view>(*s) : std::nullopt;
@@ -73,15 +83,24 @@ void V1Session::on_hello(proto::Hello& hello) {
     if (hello_done_) {
         return send_error(proto::ErrorCode::BadRequest, "hello was already sent", hello.ref);
     }
+    // A client that brings its session id back keeps its identity, and with it idempotent
+    // re-publishing across reconnects. Only the welcome carries the session id; everything
+    // that reaches anyone else uses the public member id derived from it.
+    std::optional<std::string> session_id = std::move(hello.session);
+    if (!session_id) session_id = new_session_id();
+    if (!session_id) {
+        log::error("v1 {}: no random bytes for a session id", connection_id());
+        return send_error(proto::ErrorCode::Internal, "could not make a session id", hello.ref);
+    }
     hello_done_ = true;
     nick_ = std::move(hello.nick);
-    // A client that brings its session id back keeps its identity, and with it idempotent
-    // re-publishing across reconnects.
-    session_id_ = hello.session ? std::move(*hello.session) : new_session_id();
-    send_text(proto::encode_welcome({.session = session_id_,
-                                     .nick = nick_,
-                                     .ping_interval_ms = static_cast<std::uint64_t>(config().ping_interval.count()),
-                                     .max_message_size = config().max_message_size}));
+    member_id_ = proto::public_member_id(*session_id);
+    send_text(proto::encode_welcome(
+        {.session = *session_id,
+         .nick = nick_,
+         .member = info(),
+         .ping_interval_ms = static_cast<std::uint64_t>(config().ping_interval.count()),
+         .max_message_size = config().max_message_size}));
 }
 
 void V1Session::on_join(proto::Join& join) {
@@ -190,7 +209,7 @@ void V1Session::on_pub(proto::Pub& pub) {
                           pub.room + " is written by the server only; subscribe to it", pub.ref);
     }
     ChatMessageSpec spec{.room = pub.room,
-                         .line = chat_line_from_v1(nick_, session_id_, std::move(pub.data)),
+                         .line = chat_line_from_v1(nick_, member_id_, std::move(pub.data)),
                          .qos = pub.qos,
                          .client_msg_id = pub.id,
                          .ts_ms = wall_clock_ms(),
@@ -211,7 +230,8 @@ void V1Session::on_pub(proto::Pub& pub) {
         send_text(proto::encode_ack({.room = r.room, .id = r.client_msg_id, .seq = r.seq,
                                      .duplicate = r.duplicate}));
     };
-    auto submitted = submit_publish(ctx_.history, std::move(pending), session_id_, *pub.id);
+    // Keyed by the public member id: only the holder of the session id can publish as it.
+    auto submitted = submit_publish(ctx_.history, std::move(pending), member_id_, *pub.id);
     if (!submitted) {
         // Backpressure from the store: the client keeps the message and retries (same id).
         send_error(proto::ErrorCode::Unavailable, "history busy: " + submitted.error().message, pub.ref);

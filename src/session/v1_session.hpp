@@ -23,7 +23,9 @@ public:
 
     // rooms::Member
     void deliver(const rooms::RoomMessagePtr& message) override;
-    rooms::MemberInfo info() const override { return {nick_, session_id_, "ws"}; }
+    // What other people see: the public member id, never the session id (docs/protocol.md,
+    // "Session ids are secret").
+    rooms::MemberInfo info() const override { return {nick_, member_id_, "ws"}; }
 
     // Live QoS 1 messages held while a join's history is being read, per room.
     static constexpr std::size_t kMaxRecoveryBuffer = 4096;
@@ -56,7 +58,11 @@ private:
     const SessionContext& ctx_;
     AudienceSeat deflate_seat_;
     std::string nick_;
-    std::string session_id_;
+    // proto::public_member_id of the hello's session id: the identity shown in from,
+    // presence, members, webhooks and stored history, and the publisher part of the QoS 1
+    // idempotency key (a function of the session id, so deduplication is unchanged). The
+    // session id itself is a bearer credential: it is sent back in the welcome and not kept.
+    std::string member_id_;
     bool hello_done_ = false;
     bool overflowed_ = false;
     std::map<std::string, Subscription, std::less<>> rooms_;

@@ -15,6 +15,8 @@ namespace confab::store {
 // Persist one message and give it the room's next seq.
 struct AppendRequest {
     std::string room;  // non-empty
+    // The publisher's public identity (a confab.v1 client's member id, "telnet-<n>", "api"),
+    // never a secret: history is readable by anyone who may join the room.
     std::string session_id;
     // With session_id, names the message for idempotency: while a message with the same
     // (room, session_id, client_msg_id) is retained, the append is a duplicate. Empty: no dedup.

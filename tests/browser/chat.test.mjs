@@ -52,6 +52,21 @@ test('two pages in the same room see each other\'s messages and each other as me
   // Our own lines are marked as ours, the other's are not.
   assert.equal(await alice.locator('#messages .msg.mine').count(), 2);
   assert.equal(await bob.locator('#messages .msg.mine').count(), 1);
+  // ... and so is our own entry in the member list (by public member id).
+  for (const [page, me, other] of [[alice, 'alice', 'bob'], [bob, 'bob', 'alice']]) {
+    await page.waitForSelector(`#members .me[data-nick="${me}"]`, { timeout: PAGE_TIMEOUT_MS });
+    assert.equal(await page.locator(`#members .me[data-nick="${other}"]`).count(), 0);
+  }
+  // Session ids are secret: what one page's welcome gave it reaches no other page; the
+  // public member id it got instead is what its lines carry.
+  for (const [page, other] of [[alice, bob], [bob, alice]]) {
+    const welcome = page.framesReceived.find((f) => f.type === 'welcome');
+    assert.ok(welcome.session && welcome.member?.session, JSON.stringify(welcome));
+    assert.notEqual(welcome.member.session, welcome.session);
+    const seen = JSON.stringify(other.framesReceived);
+    assert.ok(!seen.includes(welcome.session), 'a session id reached another page');
+    assert.ok(seen.includes(welcome.member.session));
+  }
   await screenshot(alice, 'pair-alice');
   await screenshot(bob, 'pair-bob-phone');
 

@@ -158,5 +158,40 @@ TEST(ClientDelivery, JoinWithSinceReplaysTheStoredMessagesAfterIt) {
     }
 }
 
+// The session id is a credential: what other members see, and what a client's own messages
+// carry, is the public member id the Connected state reports (docs/protocol.md, "Session ids
+// are secret").
+TEST(ClientDelivery, MessagesCarryThePublicMemberIdReportedOnConnectNeverTheSession) {
+    ServerProcess server;
+    server.start();
+    Recorder a_rec;
+    Recorder b_rec;
+    Client a = make_client(server.url(), fast_options(&a_rec, "alice"));
+    Client b = make_client(server.url(), fast_options(&b_rec, "bob"));
+    for (auto [client, rec] : {std::pair{&a, &a_rec}, std::pair{&b, &b_rec}}) {
+        ASSERT_TRUE(client->join("public-ids", rec->handlers()));
+        ASSERT_TRUE(
+            rec->wait(scaled(5s), [](const Recorder& r) { return !r.joins_locked().empty(); }));
+    }
+    const auto states = a_rec.states();
+    const long connected = a_rec.find_state(ConnectionState::Connected);
+    ASSERT_GE(connected, 0);
+    const StateChange& me = states[static_cast<std::size_t>(connected)].change;
+    EXPECT_FALSE(me.session.empty());
+    EXPECT_EQ(me.member_session.size(), 18u) << me.member_session;
+    EXPECT_EQ(me.member_session.rfind("m-", 0), 0u) << me.member_session;
+    EXPECT_NE(me.member_session, me.session);
+
+    auto p = a.publish("public-ids", numbered(1));
+    ASSERT_TRUE(p);
+    auto r = p->wait_for(scaled(5s));
+    ASSERT_TRUE(r && *r);
+    ASSERT_TRUE(a_rec.wait_messages(1, scaled(5s)));
+    ASSERT_TRUE(b_rec.wait_messages(1, scaled(5s)));
+    EXPECT_EQ(a_rec.messages()[0].from.session, me.member_session) << "own message unrecognised";
+    EXPECT_EQ(b_rec.messages()[0].from.session, me.member_session);
+    EXPECT_NE(b_rec.messages()[0].from.session, me.session) << "the session id reached bob";
+}
+
 }  // namespace
 }  // namespace confab::testing

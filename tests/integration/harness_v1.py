@@ -50,7 +50,8 @@ class V1Client:
         self.inbox: List[Msg] = []
         self.log: List[Msg] = []
         self.welcome: Optional[Msg] = None
-        self.session: Optional[str] = None
+        self.session: Optional[str] = None    # the secret session id (welcome.session)
+        self.member_id: Optional[str] = None  # the public member id (welcome.member.session)
         self.close_code: Optional[int] = None
         self.closed = asyncio.Event()
         self._arrived = asyncio.Event()
@@ -93,6 +94,7 @@ class V1Client:
         if w["type"] != "welcome":
             raise AssertionError(f"{self.label}: hello refused: {w}")
         self.welcome, self.session = w, w["session"]
+        self.member_id = (w.get("member") or {}).get("session")
         return w
 
     async def _read_loop(self):

@@ -231,7 +231,7 @@ class V1Rooms(V1Case):
             ev = await a.take(lambda m: m["type"] == "presence" and m["event"] == "join"
                               and m["member"]["nick"] == "bob", what="presence of bob")
             self.assertEqual(ev, {"type": "presence", "room": room, "event": "join",
-                                  "member": {"nick": "bob", "session": b.session, "via": "ws"}})
+                                  "member": {"nick": "bob", "session": b.member_id, "via": "ws"}})
 
             carol = self.telnet_client(nick="carol")
             carol.command(f"/join {room}")
@@ -245,14 +245,14 @@ class V1Rooms(V1Case):
             self.assertEqual(listed["type"], "members", listed)
             self.assertEqual((listed["room"], listed["ref"]), (room, "m1"))
             members = sorted(listed["members"], key=lambda m: m["nick"])
-            self.assertEqual(members[:2], [{"nick": "alice", "session": a.session, "via": "ws"},
-                                           {"nick": "bob", "session": b.session, "via": "ws"}])
+            self.assertEqual(members[:2], [{"nick": "alice", "session": a.member_id, "via": "ws"},
+                                           {"nick": "bob", "session": b.member_id, "via": "ws"}])
             self.assertEqual(len(members), 3, members)
             self.assertEqual((members[2]["nick"], members[2]["via"]), ("carol", "telnet"))
 
             await b.reply({"type": "leave", "room": room}, "left")
             ev = await a.take_type("presence", room=room, event="leave")
-            self.assertEqual(ev["member"], {"nick": "bob", "session": b.session, "via": "ws"})
+            self.assertEqual(ev["member"], {"nick": "bob", "session": b.member_id, "via": "ws"})
             carol.command("/join elsewhere-" + room)
             ev = await a.take_type("presence", room=room, event="leave")
             self.assertEqual((ev["member"]["nick"], ev["member"]["via"]), ("carol", "telnet"))
@@ -267,7 +267,7 @@ class V1Rooms(V1Case):
 
             listed = await a.reply({"type": "members", "room": room}, "members")
             self.assertEqual(listed["members"],
-                             [{"nick": "alice", "session": a.session, "via": "ws"}])
+                             [{"nick": "alice", "session": a.member_id, "via": "ws"}])
         self.run_v1(go)
 
     def test_telnet_members_have_a_telnet_session_also_on_their_lines(self):
@@ -326,7 +326,8 @@ class V1Delivery(V1Case):
                 self.assertEqual(first["qos"], 0)
                 self.assertNotIn("seq", first)
                 self.assertNotIn("id", first)
-                self.assertEqual(first["from"], {"nick": "alice", "session": a.session, "via": "ws"})
+                self.assertEqual(first["from"],
+                                 {"nick": "alice", "session": a.member_id, "via": "ws"})
                 self.assertEqual(first["data"], {"x": 10, "y": 20})
                 self.assertIsInstance(first["ts"], int)
                 self.assertEqual((second["qos"], second["id"], second["data"]),
@@ -358,7 +359,7 @@ class V1Delivery(V1Case):
             self.assertEqual(msg["seq"], 1)
             self.assertEqual(msg["qos"], 1)
             self.assertEqual(msg["id"], "c-7")
-            self.assertEqual(msg["from"], {"nick": "alice", "session": a.session, "via": "ws"})
+            self.assertEqual(msg["from"], {"nick": "alice", "session": a.member_id, "via": "ws"})
             self.assertEqual(msg["data"], {"text": "hi \"all\""})
         self.run_v1(go)
 

@@ -191,7 +191,7 @@ class V1Resume(V1ResumeCase):
             got = await c.msgs_until_seq(room, 10)
             self.assertEqual(seqs(got), [7, 8, 9, 10])
             self.assertEqual([m["id"] for m in got], ["h6", "h7", "h8", "h9"])
-            self.assertEqual([m["from"]["session"] for m in got], [pub.session] * 4)
+            self.assertEqual([m["from"]["session"] for m in got], [pub.member_id] * 4)
             self.assertEqual([m["ts"] for m in got], sorted(m["ts"] for m in got))
             more = await pub.publish(room, "live", 1)
             got = await c.msgs_until_seq(room, more["seq"])

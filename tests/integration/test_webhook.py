@@ -273,7 +273,7 @@ class Webhook(ConfabTestCase):
         events = in_room(r.wait(has_vacated(room), what="room.vacated"), room)
         self.assertEqual(kinds(events), ["room.occupied", "member.left", "member.left", "room.vacated"])
 
-    def test_a_confab_v1_leave_names_the_session_and_reason_left(self):
+    def test_a_confab_v1_leave_names_the_public_member_id_and_reason_left(self):
         r = self.receiver()
         self.serve(r)
         room = unique("v1")
@@ -283,11 +283,13 @@ class Webhook(ConfabTestCase):
             await c.reply({"type": "leave", "room": room}, "left")
             await c.close()
             return c
-        run_async(go())
+        vera = run_async(go())
         events = in_room(r.wait(has_vacated(room), what="room.vacated"), room)
         self.assertEqual(kinds(events), ["room.occupied", "member.left", "room.vacated"])
         self.assertEqual(events[1]["member"]["nick"], "vera")
-        self.assertTrue(events[1]["member"]["session"].startswith("s-"), events[1])
+        # The public member id, never the session id (a credential; docs/protocol.md).
+        self.assertEqual(events[1]["member"]["session"], vera.member_id, events[1])
+        self.assertNotEqual(events[1]["member"]["session"], vera.session)
         self.assertEqual(events[1]["reason"], "left")
 
     # -- how it is delivered

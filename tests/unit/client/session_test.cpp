@@ -103,6 +103,24 @@ TEST_F(SessionTest, HelloFirstThenJoinsOnlyAfterWelcome) {
     EXPECT_FALSE(joins_sent[0].contains("since"));
 }
 
+TEST_F(SessionTest, KeepsTheSessionSecretAndThePublicMemberIdApart) {
+    session.on_open();
+    sent();
+    server({{"type", "welcome"},
+            {"session", "s-abc"},
+            {"member", {{"nick", "alice"}, {"session", "m-5e8116d8897d26a6"}, {"via", "ws"}}}});
+    EXPECT_EQ(session.session_id(), "s-abc");
+    EXPECT_EQ(session.member_session(), "m-5e8116d8897d26a6");
+    session.on_closed();
+    session.on_open();
+    auto hello = sent();
+    ASSERT_EQ(hello.size(), 1u);
+    EXPECT_EQ(hello[0]["session"], "s-abc") << "the hello carries the secret, not the member id";
+    // Every welcome says it again; one without (an older server) leaves no stale value.
+    server({{"type", "welcome"}, {"session", "s-abc"}});
+    EXPECT_EQ(session.member_session(), "");
+}
+
 TEST_F(SessionTest, PublishBeforeAnyConnectionIsSentOnceTheRoomIsJoined) {
     session.publish_qos1(qos1("r", "c-1"));  // implicit join: publishing needs membership
     connect();

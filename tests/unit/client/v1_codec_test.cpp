@@ -74,6 +74,7 @@ TEST(ClientV1Codec, DecodesEveryServerMessage) {
         R"({"type":"welcome","session":"s-1","nick":"a","server":"confab/0.1","ping_interval_ms":30000,"max_message_size":1048576})");
     ASSERT_TRUE(w);
     EXPECT_EQ(std::get<Welcome>(*w).session, "s-1");
+    EXPECT_EQ(std::get<Welcome>(*w).member.session, "") << "no member: an older server";
 
     auto members = decode_server_message(
         R"({"type":"members","room":"r","members":[{"nick":"a","session":"s","via":"ws"}],"ref":"~4"})");
@@ -84,6 +85,23 @@ TEST(ClientV1Codec, DecodesEveryServerMessage) {
         R"({"type":"presence","room":"r","event":"leave","member":{"nick":"b","session":"t","via":"telnet"}})");
     ASSERT_TRUE(p);
     EXPECT_FALSE(std::get<Presence>(*p).joined);
+}
+
+TEST(ClientV1Codec, WelcomeCarriesThePublicMemberApartFromTheSession) {
+    auto w = decode_server_message(
+        R"({"type":"welcome","session":"s-abc","nick":"a",)"
+        R"("member":{"nick":"a","session":"m-5e8116d8897d26a6","via":"ws"},)"
+        R"("server":"confab/0.1","ping_interval_ms":30000,"max_message_size":1048576})");
+    ASSERT_TRUE(w);
+    const Welcome& welcome = std::get<Welcome>(*w);
+    EXPECT_EQ(welcome.session, "s-abc");
+    EXPECT_EQ(welcome.member.session, "m-5e8116d8897d26a6");
+    EXPECT_EQ(welcome.member.nick, "a");
+    EXPECT_EQ(welcome.member.via, "ws");
+    // A member that is not an object is ignored, not a reason to drop the connection.
+    auto odd = decode_server_message(R"({"type":"welcome","session":"s-1","member":5})");
+    ASSERT_TRUE(odd);
+    EXPECT_EQ(std::get<Welcome>(*odd).member.session, "");
 }
 
 TEST(ClientV1Codec, QosZeroMessagesHaveNoSeq) {

@@ -33,10 +33,29 @@ const std::vector<std::string> kNastyStrings = {
 TEST(ProtoEncode, WelcomeIsCompactWithStableFieldOrder) {
     EXPECT_EQ(encode_welcome({.session = "s1",
                               .nick = "alice",
+                              .member = {"alice", "m-0123456789abcdef", "ws"},
                               .ping_interval_ms = 25000,
                               .max_message_size = 1048576}),
-              R"({"type":"welcome","session":"s1","nick":"alice","server":"confab/0.1",)"
-              R"("ping_interval_ms":25000,"max_message_size":1048576})");
+              R"({"type":"welcome","session":"s1","nick":"alice",)"
+              R"("member":{"nick":"alice","session":"m-0123456789abcdef","via":"ws"},)"
+              R"("server":"confab/0.1","ping_interval_ms":25000,"max_message_size":1048576})");
+}
+
+TEST(ProtoEncode, WelcomeMemberHasTheShapeOfFromAndPresenceMember) {
+    // A client recognises its own messages by comparing from.session with
+    // welcome.member.session: the two objects must be written alike.
+    const rooms::MemberInfo me{"alice", "m-5e8116d8897d26a6", "ws"};
+    json w = json::parse(encode_welcome({.session = "s-abc", .nick = "alice", .member = me}));
+    json m = json::parse(encode_msg({.room = "r",
+                                     .from_nick = me.nick,
+                                     .from_session = me.session,
+                                     .from_via = me.via,
+                                     .data = "1"}));
+    json p = json::parse(encode_presence("r", PresenceEvent::Join, me));
+    EXPECT_EQ(w["member"], m["from"]);
+    EXPECT_EQ(w["member"], p["member"]);
+    EXPECT_EQ(w["session"], "s-abc");
+    EXPECT_NE(w["member"]["session"], w["session"]);
 }
 
 TEST(ProtoEncode, JoinedRecoveredWithRef) {
@@ -176,9 +195,10 @@ TEST(ProtoEncode, ErrorCarriesCodeMessageFieldOffsetAndRef) {
 TEST(ProtoEncode, EveryEncoderRoundTripsNastyStrings) {
     for (const std::string& s : kNastyStrings) {
         rooms::MemberInfo member{s, s, s};
-        json w = json::parse(encode_welcome({.session = s, .nick = s}));
+        json w = json::parse(encode_welcome({.session = s, .nick = s, .member = member}));
         EXPECT_EQ(w["session"], s);
         EXPECT_EQ(w["nick"], s);
+        EXPECT_EQ(w["member"]["session"], s);
         json j = json::parse(encode_joined({.room = s, .epoch = s, .ref = s}));
         EXPECT_EQ(j["room"], s);
         EXPECT_EQ(j["epoch"], s);
