@@ -14,7 +14,7 @@ namespace {
 void announce_presence(const SessionContext& ctx, const std::string& room, bool joined,
                        const rooms::MemberInfo& member, std::uint64_t sender) {
     if (ctx.shard.rooms().member_count(room) <= ctx.config.presence_fanout_limit) {
-        ctx.shard.publish(build_presence_message(ctx.build(), room, joined, member, sender));
+        ctx.shard.publish_soon(build_presence_message(ctx.build(), room, joined, member, sender));
     }
     // Rooms that are themselves presence feeds are not announced again.
     std::string feed = std::string(kPresencePrefix) + room;

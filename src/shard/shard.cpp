@@ -4,7 +4,8 @@
 
 namespace confab::shard {
 
-Shard::Shard(unsigned index) : loop_(index) {}
+Shard::Shard(unsigned index, std::chrono::milliseconds hold)
+    : loop_(index), hold_(hold), hold_timer_(loop_.io()) {}
 
 void Shard::connect(std::vector<Shard*> all) {
     shards_ = std::move(all);
@@ -12,6 +13,34 @@ void Shard::connect(std::vector<Shard*> all) {
 }
 
 void Shard::publish(rooms::RoomMessagePtr message) {
+    if (!held_.empty()) release_held(message->room);
+    publish_now(message);
+}
+
+void Shard::publish_soon(rooms::RoomMessagePtr message) {
+    if (hold_.count() <= 0) return publish(std::move(message));
+    if (!held_.hold(message)) {
+        release_all_held();
+        held_.hold(std::move(message));
+    }
+    if (hold_timer_armed_) return;
+    hold_timer_armed_ = true;
+    hold_timer_.expires_after(hold_);
+    hold_timer_.async_wait([this](const boost::system::error_code& ec) {
+        hold_timer_armed_ = false;
+        if (!ec) release_all_held();
+    });
+}
+
+void Shard::release_held(std::string_view room) {
+    for (const auto& m : held_.take(room)) publish_now(m);
+}
+
+void Shard::release_all_held() {
+    for (const auto& m : held_.take_all()) publish_now(m);
+}
+
+void Shard::publish_now(const rooms::RoomMessagePtr& message) {
     stats_.add(stats_.published);
     stats_.add(stats_.delivered, rooms_.fan_out(message));
     if (shards_.size() <= 1) return;
@@ -38,7 +67,10 @@ void Shard::send_batches() {
 
 void Shard::deliver_batch(const std::vector<rooms::RoomMessagePtr>& batch) {
     std::uint64_t n = 0;
-    for (const auto& m : batch) n += rooms_.fan_out(m);
+    for (const auto& m : batch) {
+        if (!held_.empty()) release_held(m->room);
+        n += rooms_.fan_out(m);
+    }
     stats_.add(stats_.delivered, n);
 }
 

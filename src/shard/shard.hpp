@@ -4,6 +4,8 @@
 // Loop thread only, except where noted.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,13 +14,18 @@
 
 #include "net/event_loop.hpp"
 #include "rooms/room_registry.hpp"
+#include "shard/held_messages.hpp"
 #include "shard/stats.hpp"
 
 namespace confab::shard {
 
 class Shard {
 public:
-    explicit Shard(unsigned index);
+    // Presence may wait this long to go out with the rest of a burst (see publish_soon).
+    static constexpr std::chrono::milliseconds kDefaultHold{50};
+    static constexpr std::size_t kMaxHeld = 4096;
+
+    explicit Shard(unsigned index, std::chrono::milliseconds hold = kDefaultHold);
     Shard(const Shard&) = delete;
     Shard& operator=(const Shard&) = delete;
 
@@ -35,6 +42,12 @@ public:
     // Delivers to local members now, and to the other shards at the end of this turn.
     // Receivers on one shard see one publisher's messages in publish order.
     void publish(rooms::RoomMessagePtr message);
+    // For droppable messages that may wait (presence): published within the hold time,
+    // together with whatever else was held, so a burst (a reconnect storm: every member
+    // rejoining) reaches each member in one write instead of one write per event. Anything
+    // published to the same room meanwhile releases the held ones first: per room, order is
+    // kept. Past kMaxHeld held messages, everything is released at once. Hold 0: publish now.
+    void publish_soon(rooms::RoomMessagePtr message);
 
     // Fans out messages that came from elsewhere (another shard, the store thread).
     void deliver_batch(const std::vector<rooms::RoomMessagePtr>& batch);
@@ -48,6 +61,9 @@ public:
 
 private:
     void send_batches();
+    void publish_now(const rooms::RoomMessagePtr& message);
+    void release_held(std::string_view room);
+    void release_all_held();
 
     net::EventLoop loop_;
     rooms::RoomRegistry rooms_;
@@ -55,6 +71,10 @@ private:
     std::vector<Shard*> shards_;
     std::vector<std::vector<rooms::RoomMessagePtr>> outgoing_;  // by target shard index
     bool batches_scheduled_ = false;
+    std::chrono::milliseconds hold_;
+    HeldMessages held_{kMaxHeld};
+    boost::asio::steady_timer hold_timer_;
+    bool hold_timer_armed_ = false;
 };
 
 }  // namespace confab::shard

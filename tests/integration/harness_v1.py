@@ -217,6 +217,16 @@ class V1Client:
         if pong["type"] != "pong":
             raise AssertionError(f"{self.label}: ping answered with {pong}")
 
+    async def sync_room(self, room: str, timeout: float = 5.0) -> None:
+        """Publishes a QoS 0 marker to `room` (joined) and waits for it to come back, then
+        drops it. The server may hold presence events for a moment to send a burst together,
+        but releases what it holds for a room before any message to that room: afterwards,
+        every presence event of the room announced before the marker is in the inbox."""
+        marker = unique("sync")
+        await self.send({"type": "pub", "room": room, "qos": 0, "data": marker})
+        await self.take(lambda m: m["type"] == "msg" and m.get("data") == marker, timeout,
+                        f"sync marker in {room}")
+
     def pop_all(self) -> List[Msg]:
         """Everything in the inbox, which is left empty."""
         out, self.inbox = self.inbox, []

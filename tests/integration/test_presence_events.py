@@ -112,7 +112,7 @@ class PresenceInLargeRooms(V1TestCase):
             await second.join(room)  # 2 members: announced to the room
             third = await self.client("third")
             await third.join(room)   # 3 members: past the limit, not announced
-            await first.reply({"type": "ping", "ref": "sync"}, "pong")
+            await first.sync_room(room)
             heard = [m["member"]["nick"] for m in first.pop_all()
                      if m["type"] == "presence" and m.get("event") == "join"]
             self.assertEqual(heard, ["first", "second"])  # its own join, then second's
