@@ -195,6 +195,7 @@ void Connection::tick(Clock::time_point now) {
         if (now >= drain_deadline_) finish_close();
         return;
     }
+    outbox_.release_memory_if_empty();
     handler_->on_tick(now);
 }
 

@@ -42,6 +42,14 @@ void Outbox::drop_unstarted_data() {
     }
 }
 
+void Outbox::release_memory_if_empty() {
+    if (!empty()) return;
+    ring_.reset();
+    capacity_ = 0;
+    head_ = 0;
+    std::vector<FrameRef>().swap(control_);
+}
+
 void Outbox::grow() {
     // Start small: most connections never have more than a few frames in flight.
     std::uint32_t next = capacity_ == 0 ? 4 : capacity_ * 2;

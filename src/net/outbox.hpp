@@ -48,6 +48,11 @@ public:
     void consume(std::size_t bytes);
 
     bool empty() const { return data_count_ == 0 && control_.empty(); }
+    // Frees the queue's memory while nothing is queued (an idle connection then holds none);
+    // the next push allocates again. Called on the loop's tick, not per write.
+    void release_memory_if_empty();
+    // Data frames the ring can hold before it grows (0: no memory held).
+    std::uint32_t ring_capacity() const { return capacity_; }
     std::uint32_t data_messages() const { return data_count_; }
     std::size_t data_bytes() const { return data_bytes_; }
 

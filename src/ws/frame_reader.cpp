@@ -63,9 +63,8 @@ std::string_view as_view(const std::uint8_t* p, std::size_t n) {
 }  // namespace
 
 struct FrameReader::State {
-    State(Role r, ReaderLimits l) : max_message_size(l.max_message_size), role(r) {}
-
     Outcome feed(std::span<std::uint8_t> data, FrameHandler& handler);
+    bool idle() const { return !in_payload && hdr_have == 0 && !in_message; }
     Outcome check_first_bytes(std::uint8_t b0, std::uint8_t b1);
     Outcome start_frame(const std::uint8_t* header);
     Outcome on_payload(std::uint8_t* chunk, std::size_t n, bool frame_done, FrameHandler& h);
@@ -75,16 +74,8 @@ struct FrameReader::State {
     tl::unexpected<ReadError> violation(std::uint16_t code, std::string reason);
     void release_buffers();
 
-    // Configuration.
-    std::size_t max_message_size;
-    Role role;
-    bool deflate_enabled = false;
-    bool inflate_no_context_takeover = false;
-    std::uint8_t inflate_window_bits = 15;
-
-    // Lifecycle: after a violation feed() only repeats it; after a Close input is ignored.
-    bool closed = false;
-    std::uint16_t failed_code = 0;  // non-zero once feed() returned a violation
+    // The reader's settings, for the duration of one feed() (the reader may move between feeds).
+    Settings* cfg = nullptr;
 
     // Header assembly. Invariant: hdr_have > 0 only while a header is split across feeds.
     bool in_payload = false;
@@ -110,12 +101,10 @@ struct FrameReader::State {
     std::string message;
     // A control frame split across feeds (≤ 125 bytes). Empty between frames.
     std::string control;
-    // Created on the first compressed message: most connections never pay for zlib state.
-    std::unique_ptr<Inflater> inflater;
 };
 
 tl::unexpected<ReadError> FrameReader::State::violation(std::uint16_t code, std::string reason) {
-    failed_code = code;
+    cfg->failed_code = code;
     release_buffers();
     return tl::unexpected<ReadError>(ReadError{code, std::move(reason)});
 }
@@ -126,11 +115,13 @@ void FrameReader::State::release_buffers() {
 }
 
 Outcome FrameReader::State::feed(std::span<std::uint8_t> data, FrameHandler& handler) {
-    if (failed_code != 0) return violation(failed_code, "fed again after a protocol violation");
+    if (cfg->failed_code != 0) {
+        return violation(cfg->failed_code, "fed again after a protocol violation");
+    }
     std::uint8_t* const p = data.data();
     const std::size_t n = data.size();
     std::size_t pos = 0;
-    while (pos < n && !closed) {
+    while (pos < n && !cfg->closed) {
         if (!in_payload) {
             const std::uint8_t* header = nullptr;
             if (hdr_have == 0 && n - pos >= 2 && n - pos >= header_size(p[pos + 1])) {
@@ -191,7 +182,7 @@ Outcome FrameReader::State::check_first_bytes(std::uint8_t b0, std::uint8_t b1) 
     const bool fin = b0 & 0x80;
     const bool control_frame = is_control(op);
     if (b0 & 0x40) {
-        if (!deflate_enabled) return violation(close_code::kProtocolError, "RSV1 set");
+        if (!cfg->deflate_enabled) return violation(close_code::kProtocolError, "RSV1 set");
         // RFC 7692 §6.1: RSV1 marks the first frame of a compressed data message only.
         if (control_frame) {
             return violation(close_code::kProtocolError, "RSV1 on a control frame");
@@ -202,10 +193,10 @@ Outcome FrameReader::State::check_first_bytes(std::uint8_t b0, std::uint8_t b1) 
     }
     // §5.1: clients mask every frame, servers none.
     const bool masked = b1 & 0x80;
-    if (role == Role::Server && !masked) {
+    if (cfg->role == Role::Server && !masked) {
         return violation(close_code::kProtocolError, "unmasked frame from a client");
     }
-    if (role == Role::Client && masked) {
+    if (cfg->role == Role::Client && masked) {
         return violation(close_code::kProtocolError, "masked frame from a server");
     }
     if (control_frame) {
@@ -255,7 +246,7 @@ Outcome FrameReader::State::start_frame(const std::uint8_t* h) {
         }
         // Refuse before buffering anything: the declared size is enough to know.
         const std::uint64_t limit =
-            msg_compressed ? compressed_wire_limit(max_message_size) : max_message_size;
+            msg_compressed ? compressed_wire_limit(cfg->max_message_size) : cfg->max_message_size;
         if (len > limit - msg_wire_size) {
             return violation(close_code::kMessageTooBig, "message exceeds the size limit");
         }
@@ -283,11 +274,13 @@ Outcome FrameReader::State::on_data(std::uint8_t* chunk, std::size_t n, bool fra
                                     FrameHandler& h) {
     const bool last = frame_done && frame_fin;
     if (msg_compressed) {
-        if (!inflater) {
-            inflater = std::make_unique<Inflater>(inflate_window_bits, inflate_no_context_takeover);
+        if (!cfg->inflater) {
+            cfg->inflater = std::make_unique<Inflater>(cfg->inflate_window_bits,
+                                                       cfg->inflate_no_context_takeover);
         }
         const std::size_t before = message.size();
-        auto inflated = inflater->inflate(as_view(chunk, n), last, message, max_message_size);
+        auto inflated =
+            cfg->inflater->inflate(as_view(chunk, n), last, message, cfg->max_message_size);
         if (!inflated) {
             if (inflated.error().code == Errc::TooLarge) {
                 return violation(close_code::kMessageTooBig, "inflated message too large");
@@ -357,37 +350,52 @@ Outcome FrameReader::State::on_control(std::string_view payload, FrameHandler& h
             return violation(close_code::kInvalidPayload, "close reason is not UTF-8");
         }
     }
-    closed = true;
+    cfg->closed = true;
     // Nothing after a Close is read, so a half-assembled message will never complete.
     std::string().swap(message);
     h.on_close(code, reason);
     return {};
 }
 
-FrameReader::FrameReader(Role role, ReaderLimits limits)
-    : s_(std::make_unique<State>(role, limits)) {}
+FrameReader::FrameReader(Role role, ReaderLimits limits) {
+    settings_.max_message_size = limits.max_message_size;
+    settings_.role = role;
+}
 FrameReader::~FrameReader() = default;
 FrameReader::FrameReader(FrameReader&&) noexcept = default;
 FrameReader& FrameReader::operator=(FrameReader&&) noexcept = default;
 
 void FrameReader::enable_deflate(const DeflateParams& params) {
-    s_->deflate_enabled = true;
+    settings_.deflate_enabled = true;
     // We inflate what the peer compresses: the client's window as a server, and vice versa.
-    const bool server = s_->role == Role::Server;
-    s_->inflate_window_bits = static_cast<std::uint8_t>(server ? params.client_max_window_bits
-                                                               : params.server_max_window_bits);
-    s_->inflate_no_context_takeover =
+    const bool server = settings_.role == Role::Server;
+    settings_.inflate_window_bits = static_cast<std::uint8_t>(
+        server ? params.client_max_window_bits : params.server_max_window_bits);
+    settings_.inflate_no_context_takeover =
         server ? params.client_no_context_takeover : params.server_no_context_takeover;
-    s_->inflater.reset();
+    settings_.inflater.reset();
 }
 
 tl::expected<void, ReadError> FrameReader::feed(std::span<std::uint8_t> data,
                                                 FrameHandler& handler) {
-    return s_->feed(data, handler);
+    // Between messages nothing needs keeping, so an idle connection holds no parser state:
+    // a feed that starts between messages parses on the stack, and only a feed that ends
+    // inside a frame or message moves its state to the heap until the rest arrives.
+    if (!s_) {
+        State local;
+        local.cfg = &settings_;
+        auto outcome = local.feed(data, handler);
+        if (outcome && !local.idle()) s_ = std::make_unique<State>(std::move(local));
+        return outcome;
+    }
+    s_->cfg = &settings_;
+    auto outcome = s_->feed(data, handler);
+    if (!outcome || s_->idle()) s_.reset();
+    return outcome;
 }
 
-bool FrameReader::idle() const { return !s_->in_payload && s_->hdr_have == 0 && !s_->in_message; }
+bool FrameReader::idle() const { return !s_ || s_->idle(); }
 
-bool FrameReader::closed() const { return s_->closed; }
+bool FrameReader::closed() const { return settings_.closed; }
 
 }  // namespace confab::ws

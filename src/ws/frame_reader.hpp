@@ -80,7 +80,23 @@ public:
     bool closed() const;
 
 private:
+    // What outlives a message: configuration, lifecycle and the inflater (whose window is
+    // the context a peer may take over from message to message).
+    struct Settings {
+        std::size_t max_message_size = 0;
+        Role role = Role::Server;
+        bool deflate_enabled = false;
+        bool inflate_no_context_takeover = false;
+        std::uint8_t inflate_window_bits = 15;
+        bool closed = false;            // a Close was delivered: input is ignored
+        std::uint16_t failed_code = 0;  // non-zero once feed() returned a violation
+        std::unique_ptr<Inflater> inflater;  // created on the first compressed message
+    };
+    // The frame and message being read: allocated when bytes arrive, freed once a feed ends
+    // between messages, so an idle connection pays for none of it.
     struct State;
+
+    Settings settings_;
     std::unique_ptr<State> s_;
 };
 

@@ -135,6 +135,28 @@ TEST(Outbox, RingGrowsPastInitialCapacityKeepingOrder) {
     EXPECT_EQ(gathered(box), expect.substr(3));
 }
 
+TEST(Outbox, AnEmptiedOutboxGivesItsMemoryBackAndStillWorks) {
+    Outbox box;
+    box.push(frame("abc"));
+    box.consume(3);
+    EXPECT_GT(box.ring_capacity(), 0u);
+    box.release_memory_if_empty();
+    EXPECT_EQ(box.ring_capacity(), 0u);
+    box.push(frame("de"));
+    box.push_control(frame("P"));
+    EXPECT_EQ(gathered(box), "Pde");
+}
+
+TEST(Outbox, MemoryIsKeptWhileAnythingIsQueued) {
+    Outbox box;
+    box.push(frame("abc"));
+    box.push(frame("def"));
+    box.consume(4);  // "def" partly written
+    box.release_memory_if_empty();
+    EXPECT_GT(box.ring_capacity(), 0u);
+    EXPECT_EQ(gathered(box), "ef");
+}
+
 TEST(Outbox, GatherRespectsIovecLimit) {
     Outbox box;
     for (int i = 0; i < 5; ++i) box.push(frame("x"));

@@ -19,6 +19,8 @@
 // Replacing the global operator new affects the whole test binary, but only by counting.
 namespace {
 std::atomic<std::size_t> g_allocations{0};
+std::atomic<std::size_t> g_frees{0};
+std::size_t live_allocations() { return g_allocations.load() - g_frees.load(); }
 }  // namespace
 
 // GCC cannot see that this operator delete pairs with the operator new above.
@@ -31,8 +33,14 @@ void* operator new(std::size_t size) {
     if (void* p = std::malloc(size ? size : 1)) return p;
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    if (p) g_frees.fetch_add(1, std::memory_order_relaxed);
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    if (p) g_frees.fetch_add(1, std::memory_order_relaxed);
+    std::free(p);
+}
 
 namespace confab::ws {
 namespace {
@@ -236,6 +244,24 @@ TEST(FrameReader, DoesNotAllocateForWholeFrames) {
     EXPECT_TRUE(ok);
     EXPECT_EQ(allocated, 0u);
     EXPECT_EQ(h.bytes, 70000u + 2 + 1 + 300);
+}
+
+TEST(FrameReader, HoldsNoHeapStateBetweenMessages) {
+    // Idle connections are most connections: between messages the reader must cost nothing
+    // beyond its own few bytes.
+    FrameReader r(Role::Server);
+    CountingHandler h;
+    auto whole = bytes_of(frame(Opcode::Text, std::string(300, 'x')));
+    std::vector<std::uint8_t> first(whole.begin(), whole.begin() + 100);
+    std::vector<std::uint8_t> rest(whole.begin() + 100, whole.end());
+    const std::size_t live_before = live_allocations();
+    ASSERT_TRUE(r.feed(first, h).has_value());
+    EXPECT_GT(live_allocations(), live_before);  // mid-message: the state is kept
+    EXPECT_FALSE(r.idle());
+    ASSERT_TRUE(r.feed(rest, h).has_value());
+    EXPECT_EQ(h.bytes, 300u);
+    EXPECT_TRUE(r.idle());
+    EXPECT_EQ(live_allocations(), live_before);
 }
 
 // ---- splitting ----
