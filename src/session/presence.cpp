@@ -13,8 +13,10 @@ namespace confab::session {
 namespace {
 void announce_presence(const SessionContext& ctx, const std::string& room, bool joined,
                        const rooms::MemberInfo& member, std::uint64_t sender) {
-    if (ctx.shard.rooms().member_count(room) <= ctx.config.presence_fanout_limit) {
-        ctx.shard.publish_soon(build_presence_message(ctx.build(), room, joined, member, sender));
+    const std::size_t limit = ctx.config.presence_fanout_limit;
+    if (ctx.shard.rooms().member_count(room) <= limit) {
+        ctx.shard.publish_soon(build_presence_message(ctx.build(), room, joined, member, sender),
+                               limit);
     }
     // Rooms that are themselves presence feeds are not announced again.
     std::string feed = std::string(kPresencePrefix) + room;

@@ -2,14 +2,15 @@
 
 namespace confab::shard {
 
-bool HeldMessages::hold(rooms::RoomMessagePtr message) {
+bool HeldMessages::hold(Held held) {
     if (count_ >= capacity_) return false;
-    auto it = by_room_.find(message->room);
+    const std::string& room = held.message->room;
+    auto it = by_room_.find(room);
     if (it == by_room_.end()) {
-        room_order_.push_back(message->room);
-        it = by_room_.emplace(message->room, std::vector<rooms::RoomMessagePtr>{}).first;
+        room_order_.push_back(room);
+        it = by_room_.emplace(room, std::vector<Held>{}).first;
     }
-    it->second.push_back(std::move(message));
+    it->second.push_back(std::move(held));
     ++count_;
     return true;
 }
@@ -18,18 +19,18 @@ bool HeldMessages::holds_room(std::string_view room) const {
     return by_room_.find(room) != by_room_.end();
 }
 
-std::vector<rooms::RoomMessagePtr> HeldMessages::take(std::string_view room) {
+std::vector<Held> HeldMessages::take(std::string_view room) {
     auto it = by_room_.find(room);
     if (it == by_room_.end()) return {};
-    std::vector<rooms::RoomMessagePtr> taken = std::move(it->second);
+    std::vector<Held> taken = std::move(it->second);
     by_room_.erase(it);
     count_ -= taken.size();
     std::erase(room_order_, room);
     return taken;
 }
 
-std::vector<rooms::RoomMessagePtr> HeldMessages::take_all() {
-    std::vector<rooms::RoomMessagePtr> all;
+std::vector<Held> HeldMessages::take_all() {
+    std::vector<Held> all;
     all.reserve(count_);
     for (const std::string& room : room_order_) {
         auto it = by_room_.find(room);

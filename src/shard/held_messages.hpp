@@ -15,20 +15,27 @@
 
 namespace confab::shard {
 
+// A held message, and the largest room (members on this loop) it is still worth sending to
+// when released: a room may have grown a lot while it waited.
+struct Held {
+    rooms::RoomMessagePtr message;
+    std::size_t max_members;
+};
+
 class HeldMessages {
 public:
     explicit HeldMessages(std::size_t capacity) : capacity_(capacity) {}
 
-    // Keeps `message` until taken; false (and nothing kept) when `capacity` are held.
-    bool hold(rooms::RoomMessagePtr message);
+    // Keeps `held` until taken; false (and nothing kept) when `capacity` are held.
+    bool hold(Held held);
     bool empty() const { return count_ == 0; }
     std::size_t size() const { return count_; }
     bool holds_room(std::string_view room) const;
 
     // What is held for `room`, in arrival order; it is no longer held.
-    std::vector<rooms::RoomMessagePtr> take(std::string_view room);
+    std::vector<Held> take(std::string_view room);
     // Everything, room by room in the order the rooms were first held, each in arrival order.
-    std::vector<rooms::RoomMessagePtr> take_all();
+    std::vector<Held> take_all();
 
 private:
     struct Hash {
@@ -38,7 +45,7 @@ private:
 
     std::size_t capacity_;
     std::size_t count_ = 0;
-    std::unordered_map<std::string, std::vector<rooms::RoomMessagePtr>, Hash, std::equal_to<>> by_room_;
+    std::unordered_map<std::string, std::vector<Held>, Hash, std::equal_to<>> by_room_;
     std::vector<std::string> room_order_;  // the rooms in by_room_, first held first
 };
 

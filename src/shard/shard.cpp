@@ -17,11 +17,11 @@ void Shard::publish(rooms::RoomMessagePtr message) {
     publish_now(message);
 }
 
-void Shard::publish_soon(rooms::RoomMessagePtr message) {
+void Shard::publish_soon(rooms::RoomMessagePtr message, std::size_t max_members) {
     if (hold_.count() <= 0) return publish(std::move(message));
-    if (!held_.hold(message)) {
+    if (!held_.hold({message, max_members})) {
         release_all_held();
-        held_.hold(std::move(message));
+        held_.hold({std::move(message), max_members});
     }
     if (hold_timer_armed_) return;
     hold_timer_armed_ = true;
@@ -32,12 +32,14 @@ void Shard::publish_soon(rooms::RoomMessagePtr message) {
     });
 }
 
-void Shard::release_held(std::string_view room) {
-    for (const auto& m : held_.take(room)) publish_now(m);
-}
+void Shard::release_held(std::string_view room) { release(held_.take(room)); }
 
-void Shard::release_all_held() {
-    for (const auto& m : held_.take_all()) publish_now(m);
+void Shard::release_all_held() { release(held_.take_all()); }
+
+void Shard::release(const std::vector<Held>& held) {
+    for (const auto& h : held) {
+        if (rooms_.member_count(h.message->room) <= h.max_members) publish_now(h.message);
+    }
 }
 
 void Shard::publish_now(const rooms::RoomMessagePtr& message) {

@@ -6,6 +6,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,7 +48,9 @@ public:
     // rejoining) reaches each member in one write instead of one write per event. Anything
     // published to the same room meanwhile releases the held ones first: per room, order is
     // kept. Past kMaxHeld held messages, everything is released at once. Hold 0: publish now.
-    void publish_soon(rooms::RoomMessagePtr message);
+    // When released, a message goes nowhere if its room has grown past `max_members` members
+    // on this loop meanwhile (presence in a room that became large is not worth N² frames).
+    void publish_soon(rooms::RoomMessagePtr message, std::size_t max_members = SIZE_MAX);
 
     // Fans out messages that came from elsewhere (another shard, the store thread).
     void deliver_batch(const std::vector<rooms::RoomMessagePtr>& batch);
@@ -64,6 +67,7 @@ private:
     void publish_now(const rooms::RoomMessagePtr& message);
     void release_held(std::string_view room);
     void release_all_held();
+    void release(const std::vector<Held>& held);
 
     net::EventLoop loop_;
     rooms::RoomRegistry rooms_;

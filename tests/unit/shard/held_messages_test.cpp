@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,16 +10,16 @@
 namespace confab::shard {
 namespace {
 
-rooms::RoomMessagePtr message(std::string room, std::uint64_t sender) {
+Held message(std::string room, std::uint64_t sender) {
     auto m = std::make_shared<rooms::RoomMessage>();
     m->room = std::move(room);
     m->sender = sender;
-    return m;
+    return {m, SIZE_MAX};
 }
 
-std::vector<std::uint64_t> senders(const std::vector<rooms::RoomMessagePtr>& ms) {
+std::vector<std::uint64_t> senders(const std::vector<Held>& held) {
     std::vector<std::uint64_t> out;
-    for (const auto& m : ms) out.push_back(m->sender);
+    for (const auto& h : held) out.push_back(h.message->sender);
     return out;
 }
 

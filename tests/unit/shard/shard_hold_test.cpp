@@ -83,6 +83,17 @@ TEST_F(ShardHold, PastTheCapacityEverythingHeldIsReleasedAtOnce) {
     for (std::uint64_t i = 0; i <= Shard::kMaxHeld; ++i) EXPECT_EQ(member_.got[i], i);
 }
 
+TEST_F(ShardHold, HeldMessagesSkipARoomThatGrewPastTheirLimitMeanwhile) {
+    shard_.publish_soon(message("r", 1), 1);      // r has 1 member now
+    shard_.publish_soon(message("other", 2), 1);  // other stays at 1
+    RecordingMember late;
+    shard_.rooms().join("r", &late);  // r: 2 members, past the limit
+    run_for(200ms);
+    EXPECT_TRUE(member_.got.empty());
+    EXPECT_TRUE(late.got.empty());
+    EXPECT_EQ(other_.got, (std::vector<std::uint64_t>{2}));
+}
+
 class ShardNoHold : public ShardHold {
 protected:
     ShardNoHold() : ShardHold(0ms) {}
