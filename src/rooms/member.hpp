@@ -11,7 +11,9 @@ namespace confab::rooms {
 // Who a member is, for presence and member lists.
 struct MemberInfo {
     std::string nick;     // "alice", or "web-12" for anonymous plain-room members
-    std::string session;  // survives reconnects for confab.v1 clients; empty otherwise
+    // confab.v1: the public member id (proto/public_member_id.hpp), never the secret session
+    // id; "telnet-<n>" for telnet users; empty for anonymous plain-room members.
+    std::string session;
     std::string via;      // "ws" | "telnet"
 };
 
