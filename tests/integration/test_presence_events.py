@@ -110,12 +110,16 @@ class PresenceInLargeRooms(V1TestCase):
             await first.join(room)
             second = await self.client("second")
             await second.join(room)  # 2 members: announced to the room
+            await first.sync_room(room)
+
+            def joins_heard():
+                return [m["member"]["nick"] for m in first.pop_all()
+                        if m["type"] == "presence" and m.get("event") == "join"]
+            self.assertEqual(joins_heard(), ["first", "second"])  # its own join, then second's
             third = await self.client("third")
             await third.join(room)   # 3 members: past the limit, not announced
             await first.sync_room(room)
-            heard = [m["member"]["nick"] for m in first.pop_all()
-                     if m["type"] == "presence" and m.get("event") == "join"]
-            self.assertEqual(heard, ["first", "second"])  # its own join, then second's
+            self.assertEqual(joins_heard(), [])
             stored = self.events(await feed.msgs("presence/" + room, 3))
             self.assertEqual([nick for _, nick, _ in stored], ["first", "second", "third"])
             members = await first.reply({"type": "members", "room": room}, "members")
