@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   launchBrowser, makeDataDir, openUserPage, PAGE_TIMEOUT_MS, screenshot, startProxy,
-  startServer, uniqueRoom, waitForConnected, waitForNotConnected,
+  startServer, uniqueRoom, until, waitForConnected, waitForNotConnected,
 } from './support.mjs';
 
 let browser;
@@ -109,15 +109,6 @@ async function waitForRows(page, want, timeout = PAGE_TIMEOUT_MS) {
     const shown = await shownRows(page).catch(() => '(page gone)');
     throw new Error(`${error.message}\nwanted: ${JSON.stringify(want)}\n` +
                     `shown:  ${JSON.stringify(shown)}`);
-  }
-}
-
-// Waits (with a deadline) until `predicate` holds; for state outside the page.
-async function until(predicate, what, timeout = PAGE_TIMEOUT_MS) {
-  const deadline = Date.now() + timeout;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms: ${what}`);
-    await new Promise((resolve) => { setTimeout(resolve, 20); });
   }
 }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   joinRoom, launchBrowser, makeDataDir, messageTexts, openUserPage, PAGE_TIMEOUT_MS, screenshot,
-  sendMessage, startProxy, startServer, uniqueRoom, waitForConnected, waitForNotConnected,
+  sendMessage, startProxy, startServer, uniqueRoom, until, waitForConnected, waitForNotConnected,
   waitForTexts,
 } from './support.mjs';
 
@@ -134,12 +134,18 @@ test('a zombie connection that swallowed an ack is detected, and the message re-
   // Her keepalive gives the silent connection up (nothing closed it), she reconnects, and
   // the message stops being pending: only a new connection can have brought its ack.
   await waitForTexts(alice, ['one', 'ack lost']);
+  // The replayed history can show the line before the re-send's ack is back: wait for the ack.
+  const ackOf = (id) => alice.framesReceived.find((f) => f.type === 'ack' && f.id === id);
+  const resentAndAcked = () => {
+    const pubs = pubsOf(alice, 'ack lost');
+    return pubs.length >= 2 && ackOf(pubs[0].id) !== undefined;
+  };
+  await until(resentAndAcked, 'the re-sent message and its ack');
   const [first, again, ...more] = pubsOf(alice, 'ack lost');
   assert.ok(again, 'the unacked message was re-sent after the reconnect');
   assert.equal(again.id, first.id);
   assert.equal(more.length, 0);
-  const ack = alice.framesReceived.find((f) => f.type === 'ack' && f.id === first.id);
-  assert.equal(ack?.duplicate, true, 'the server recognised the re-sent message');
+  assert.equal(ackOf(first.id).duplicate, true, 'the server recognised the re-sent message');
   await waitForTexts(bob, ['one', 'ack lost']);
   await newcomerSees(server, room, ['one', 'ack lost']);
   for (const page of [alice, bob]) assert.deepEqual(page.errors, []);

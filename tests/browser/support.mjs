@@ -352,3 +352,13 @@ export async function connectTelnet(port) {
     }),
   };
 }
+
+// Waits (with a deadline) until `predicate` holds; for state outside the page, such as the
+// frames its socket sent or received.
+export async function until(predicate, what, timeout = PAGE_TIMEOUT_MS) {
+  const deadline = Date.now() + timeout;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms: ${what}`);
+    await new Promise((resolve) => { setTimeout(resolve, 20); });
+  }
+}
