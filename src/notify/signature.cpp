@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "core/hex.hpp"
+
 namespace confab::notify {
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view body) {
@@ -19,13 +21,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view body) {
         // Only an OpenSSL without SHA-256 gets here: nothing to sign with is a broken install.
         throw std::runtime_error("HMAC-SHA256 is unavailable in this OpenSSL");
     }
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;
-    hex.reserve(mac_len * 2);
-    for (unsigned int i = 0; i < mac_len; ++i) {
-        hex.push_back(kHex[mac[i] >> 4]);
-        hex.push_back(kHex[mac[i] & 0x0f]);
-    }
+    append_hex(hex, mac, mac_len);
     return hex;
 }
 

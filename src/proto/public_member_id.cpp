@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/hex.hpp"
+
 namespace confab::proto {
 
 namespace {
@@ -29,13 +31,8 @@ std::string public_member_id(std::string_view session) {
         std::fputs("confab: SHA-256 is unavailable in this OpenSSL\n", stderr);
         std::abort();
     }
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string id = "m-";
-    id.reserve(kPublicMemberIdSize);
-    for (std::size_t i = 0; i < kHexDigits / 2; ++i) {
-        id.push_back(kHex[digest[i] >> 4]);
-        id.push_back(kHex[digest[i] & 0x0f]);
-    }
+    append_hex(id, digest, kHexDigits / 2);
     return id;
 }
 

@@ -4,8 +4,8 @@
 #include <openssl/rand.h>
 
 #include <array>
-#include <iterator>
 
+#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "proto/public_member_id.hpp"
 #include "proto/server_message.hpp"
@@ -27,7 +27,7 @@ std::optional<std::string> new_session_id() {
     std::array<unsigned char, 16> bytes{};
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
     std::string id = "s-";
-    for (unsigned char b : bytes) fmt::format_to(std::back_inserter(id), "{:02x}", b);
+    append_hex(id, bytes.data(), bytes.size());
     return id;
 }
 std::optional<std::string_view> view(const std::optional<std::string>& s) {
