@@ -1,9 +1,14 @@
 #include "net/connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+
+#include <boost/asio/ip/tcp.hpp>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "core/log.hpp"
 #include "net/event_loop.hpp"
@@ -13,27 +18,33 @@ namespace {
 constexpr std::size_t kMaxIovecs = 256;
 // Reads per readiness event before yielding to other connections (fairness).
 constexpr int kMaxReadsPerWake = 4;
+
+// The peer's endpoint, or nullopt once the socket is gone.
+std::optional<boost::asio::ip::tcp::endpoint> remote_endpoint(int fd) {
+    if (fd < 0) return std::nullopt;
+    boost::asio::ip::tcp::endpoint ep;
+    socklen_t len = static_cast<socklen_t>(ep.capacity());
+    if (::getpeername(fd, ep.data(), &len) != 0) return std::nullopt;
+    ep.resize(len);
+    return ep;
+}
 }  // namespace
 
-Connection::Connection(EventLoop& loop, Socket socket, OutboxLimits limits, std::uint64_t id,
+Connection::Connection(EventLoop& loop, UniqueFd socket, OutboxLimits limits, std::uint64_t id,
                        ConnectionGauge* gauge)
     : loop_(loop), socket_(std::move(socket)), outbox_(limits), gauge_(gauge), id_(id) {
-    boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
-    socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+    const int one = 1;
+    ::setsockopt(socket_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 std::string Connection::peer() const {
-    boost::system::error_code ec;
-    auto ep = socket_.remote_endpoint(ec);
-    if (ec) return "?";
-    return ep.address().to_string() + ":" + std::to_string(ep.port());
+    const auto ep = remote_endpoint(socket_.get());
+    return ep ? ep->address().to_string() + ":" + std::to_string(ep->port()) : "?";
 }
 
 std::string Connection::peer_address() const {
-    boost::system::error_code ec;
-    auto ep = socket_.remote_endpoint(ec);
-    return ec ? "?" : ep.address().to_string();
+    const auto ep = remote_endpoint(socket_.get());
+    return ep ? ep->address().to_string() : "?";
 }
 
 Connection::~Connection() {
@@ -42,9 +53,34 @@ Connection::~Connection() {
 
 void Connection::start(std::unique_ptr<ConnectionHandler> handler) {
     handler_ = std::move(handler);
-    loop_.attach(this);
+    loop_.attach(shared_from_this());
+    if (!loop_.poller().add(socket_.get(), this)) {
+        log::warn("conn {}: cannot watch the socket: {}", id_, std::strerror(errno));
+        return finish_close();
+    }
     handler_->on_start();
-    if (!closed_) wait_readable();
+}
+
+void Connection::on_poll(std::uint32_t events) {
+    if (closed_) return;
+    if (read_eof_ && (events & (EPOLLERR | EPOLLHUP))) {
+        // Both directions are gone (reset, or closed after its FIN): nothing can be delivered.
+        return finish_close();
+    }
+    if (events & EPOLLOUT) {
+        waiting_writable_ = false;
+        update_poll();
+        flush();
+        if (closed_) return;
+    }
+    // Errors and hang-ups surface from recv() with the right errno (or EOF).
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable();
+}
+
+void Connection::update_poll() {
+    const std::uint32_t events = (read_eof_ ? 0u : std::uint32_t{EPOLLIN}) |
+                                 (waiting_writable_ ? std::uint32_t{EPOLLOUT} : 0u);
+    loop_.poller().update(socket_.get(), this, events);
 }
 
 PushResult Connection::send(FrameRef frame, Priority priority) {
@@ -99,17 +135,10 @@ void Connection::apply_pending_handler() {
     }
 }
 
-void Connection::wait_readable() {
-    socket_.async_wait(Socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
-        if (ec || self->closed_) return;
-        self->on_readable();
-    });
-}
-
 void Connection::on_readable() {
     auto buffer = loop_.read_buffer();
     for (int i = 0; i < kMaxReadsPerWake; ++i) {
-        ssize_t n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
+        ssize_t n = ::recv(socket_.get(), buffer.data(), buffer.size(), 0);
         if (n > 0) {
             if (draining_) continue;  // input after our FIN is discarded
             in_on_data_ = true;
@@ -122,16 +151,19 @@ void Connection::on_readable() {
         }
         if (n == 0) return on_eof();
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
         log::debug("conn {} {}: read error: {}", id_, peer(), std::strerror(errno));
         return finish_close();
     }
-    wait_readable();
+    // Not drained after kMaxReadsPerWake: level-triggered, the poller reports it again.
 }
 
 void Connection::on_eof() {
     if (draining_ || outbox_.empty()) return finish_close();
-    // The peer half-closed but may still read what we owe it (e.g. `nc -N`).
+    // The peer half-closed but may still read what we owe it (e.g. `nc -N`). Its socket
+    // stays readable (EOF) from now on: stop watching input, or the loop would spin.
+    read_eof_ = true;
+    update_poll();
     close_after_flush(std::chrono::seconds(0));
 }
 
@@ -146,7 +178,7 @@ void Connection::flush() {
         msghdr msg{};
         msg.msg_iov = iov;
         msg.msg_iovlen = count;
-        ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = ::sendmsg(socket_.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n >= 0) {
             outbox_.consume(static_cast<std::size_t>(n));
             // A short write means the socket buffer is full: wait instead of an EAGAIN round.
@@ -163,11 +195,7 @@ void Connection::flush() {
 
 void Connection::wait_writable() {
     waiting_writable_ = true;
-    socket_.async_wait(Socket::wait_write, [self = shared_from_this()](boost::system::error_code ec) {
-        self->waiting_writable_ = false;
-        if (ec || self->closed_) return;
-        self->flush();
-    });
+    update_poll();
 }
 
 void Connection::close_after_flush(Clock::duration linger) {
@@ -182,7 +210,7 @@ void Connection::close_after_flush(Clock::duration linger) {
 
 void Connection::start_draining() {
     draining_ = true;
-    ::shutdown(socket_.native_handle(), SHUT_WR);
+    ::shutdown(socket_.get(), SHUT_WR);
     if (linger_ <= Clock::duration::zero()) return finish_close();
     drain_deadline_ = Clock::now() + linger_;
 }
@@ -210,12 +238,13 @@ void Connection::finish_close() {
     if (closed_) return;
     closed_ = true;
     if (gauge_) gauge_->open.fetch_sub(1, std::memory_order_relaxed);
-    loop_.detach(this);
-    // Keep ourselves alive through on_closed (it may drop the last outside reference).
-    auto self = shared_from_this();
+    // The registry's reference: released by a later handler, so that neither our callers
+    // nor a loop iterating a snapshot of connections is left pointing at freed memory.
+    std::shared_ptr<Connection> self = loop_.detach(this);
+    loop_.poller().remove(socket_.get(), this);
     if (handler_) handler_->on_closed();
-    boost::system::error_code ec;
-    socket_.close(ec);  // cancels pending waits; their handlers drop their references
+    socket_.reset();  // after on_closed, which may still log the peer's address
+    if (self) loop_.post([self = std::move(self)] {});
 }
 
 }  // namespace confab::net

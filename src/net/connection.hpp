@@ -1,13 +1,12 @@
 // Connection: one accepted TCP socket on one loop, with its outbox and its protocol handler.
-// Loop thread only. Reads wait for readiness and then recv() into the loop's shared buffer,
-// so an idle connection holds no read buffer. Writes are corked: frames queued during a turn
-// leave in one sendmsg() at the end of the turn; writability is awaited only after a short
-// write. Lifetime: shared_ptr held by pending I/O waits and the loop's flush list; the loop's
-// registry holds a raw pointer until close.
+// Loop thread only. The socket stays in the loop's Poller from start to close; when it is
+// readable we recv() into the loop's shared buffer, so an idle connection holds no read
+// buffer and no pending operation. Writes are corked: frames queued during a turn leave in
+// one sendmsg() at the end of the turn; writability is watched only after a short write.
+// Lifetime: the loop's registry owns it from start() until it closes; the loop's flush list
+// and deferred work hold extra references; the last reference is dropped in a later handler
+// than the close, so no caller up the stack is left with a dangling pointer.
 #pragma once
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -17,6 +16,8 @@
 #include "core/shared_frame.hpp"
 #include "net/connection_handler.hpp"
 #include "net/outbox.hpp"
+#include "net/poller.hpp"
+#include "net/unique_fd.hpp"
 
 namespace confab::net {
 
@@ -28,20 +29,18 @@ struct ConnectionGauge {
     std::int64_t limit = 0;  // 0: unlimited
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public std::enable_shared_from_this<Connection>, private PollTarget {
 public:
-    // Bound to io_context's own executor (8 bytes) rather than the polymorphic any_io_executor
-    // (40): it is stored once per connection and copied into every pending wait.
-    using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
-                                                    boost::asio::io_context::executor_type>;
-
-    Connection(EventLoop& loop, Socket socket, OutboxLimits limits, std::uint64_t id,
+    // `socket`: a connected, non-blocking TCP socket (SOCK_NONBLOCK from accept4).
+    Connection(EventLoop& loop, UniqueFd socket, OutboxLimits limits, std::uint64_t id,
                ConnectionGauge* gauge);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // Installs the first handler and starts reading.
+    // Installs the first handler, hands the connection to its loop's registry and starts
+    // reading. If the socket cannot be watched, the connection is closed (the handler sees
+    // on_closed).
     void start(std::unique_ptr<ConnectionHandler> handler);
 
     std::uint64_t id() const { return id_; }
@@ -84,10 +83,11 @@ public:
     std::size_t registry_index = 0;
 
 private:
+    void on_poll(std::uint32_t events) override;
     void mark_dirty();
-    void wait_readable();
     void on_readable();
     void wait_writable();
+    void update_poll();
     void on_eof();
     void start_draining();
     void apply_pending_handler();
@@ -95,7 +95,7 @@ private:
     void fail_soon();
 
     EventLoop& loop_;
-    Socket socket_;
+    UniqueFd socket_;
     Outbox outbox_;
     std::unique_ptr<ConnectionHandler> handler_;
     struct PendingUpgrade {
@@ -109,6 +109,7 @@ private:
     Clock::duration linger_{};
     bool flush_scheduled_ = false;
     bool waiting_writable_ = false;
+    bool read_eof_ = false;  // the peer sent FIN: stop watching for input
     bool close_when_flushed_ = false;
     bool draining_ = false;  // FIN sent; input is discarded
     bool closed_ = false;

@@ -48,17 +48,21 @@ void EventLoop::run_end_of_turn() {
     end_of_turn_posted_ = false;
 }
 
-void EventLoop::attach(Connection* conn) {
+void EventLoop::attach(std::shared_ptr<Connection> conn) {
     conn->registry_index = connections_.size();
-    connections_.push_back(conn);
+    connections_.push_back(std::move(conn));
 }
 
-void EventLoop::detach(Connection* conn) {
+std::shared_ptr<Connection> EventLoop::detach(Connection* conn) {
     std::size_t i = conn->registry_index;
-    if (i >= connections_.size() || connections_[i] != conn) return;
-    connections_[i] = connections_.back();
-    connections_[i]->registry_index = i;
+    if (i >= connections_.size() || connections_[i].get() != conn) return nullptr;
+    std::shared_ptr<Connection> owned = std::move(connections_[i]);
+    if (i + 1 != connections_.size()) {
+        connections_[i] = std::move(connections_.back());
+        connections_[i]->registry_index = i;
+    }
     connections_.pop_back();
+    return owned;
 }
 
 void EventLoop::start_ticks(std::chrono::milliseconds period) {

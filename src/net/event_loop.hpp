@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "net/connection_handler.hpp"
+#include "net/poller.hpp"
 
 namespace confab::net {
 
@@ -49,14 +50,21 @@ public:
     // Loop thread: the scratch buffer every connection of this loop reads into.
     std::span<std::uint8_t> read_buffer() { return {read_buffer_.get(), kReadBufferSize}; }
 
-    // Loop thread: connection registry, for ticks and shutdown.
-    void attach(Connection* conn);
-    void detach(Connection* conn);
+    // Loop thread: the epoll set every connection of this loop is watched by.
+    Poller& poller() { return poller_; }
+
+    // Loop thread: connection registry, for ticks and shutdown. It owns each connection from
+    // attach until detach, which hands the reference back (null if `conn` was not attached).
+    void attach(std::shared_ptr<Connection> conn);
+    std::shared_ptr<Connection> detach(Connection* conn);
     std::size_t connection_count() const { return connections_.size(); }
     template <typename Fn>
     void for_each_connection(Fn&& fn) {
-        // Copy: fn may close (and detach) connections.
-        std::vector<Connection*> snapshot = connections_;
+        // A snapshot: fn may close (and detach) connections. Raw pointers are enough, a closed
+        // connection is freed by a later handler, never during this loop.
+        std::vector<Connection*> snapshot;
+        snapshot.reserve(connections_.size());
+        for (const auto& c : connections_) snapshot.push_back(c.get());
         for (Connection* c : snapshot) fn(*c);
     }
 
@@ -71,11 +79,12 @@ private:
 
     unsigned index_;
     boost::asio::io_context io_{1};  // one thread runs it: no internal contention
+    Poller poller_{io_};             // outlives the connections, which are destroyed first
     std::unique_ptr<std::uint8_t[]> read_buffer_;
     std::vector<std::shared_ptr<Connection>> dirty_;
     std::vector<std::function<void()>> end_of_turn_;
     bool end_of_turn_posted_ = false;
-    std::vector<Connection*> connections_;  // Connection keeps its index here
+    std::vector<std::shared_ptr<Connection>> connections_;  // Connection keeps its index here
     boost::asio::steady_timer tick_timer_;
     std::chrono::milliseconds tick_period_{1000};
     bool ticking_ = false;

@@ -2,6 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <system_error>
+
 #include "core/log.hpp"
 
 namespace confab::net {
@@ -23,6 +26,7 @@ Listener::Listener(EventLoop& accept_loop, std::vector<EventLoop*> loops,
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen(4096);
+    acceptor_.non_blocking(true);
 }
 
 void Listener::start() { accept_next(); }
@@ -36,38 +40,46 @@ void Listener::stop() {
 
 void Listener::accept_next() {
     if (stopped_) return;
-    EventLoop& target = *loops_[next_loop_];
-    // The peer socket is created on its future loop's io_context; the accept itself runs here.
-    pending_.emplace(target.io());
-    acceptor_.async_accept(*pending_, [this, &target](boost::system::error_code ec) {
-        if (stopped_) return;
-        if (ec) {
-            // EMFILE and friends: back off instead of spinning on a full descriptor table.
-            log::warn("accept failed: {}; retrying in 100 ms", ec.message());
-            retry_timer_.expires_after(std::chrono::milliseconds(100));
-            retry_timer_.async_wait([this](boost::system::error_code e) {
-                if (!e) accept_next();
-            });
-            return;
-        }
-        on_accepted(target);
-        accept_next();
+    acceptor_.async_wait(tcp::acceptor::wait_read, [this](boost::system::error_code ec) {
+        if (stopped_ || ec) return;
+        accept_ready();
     });
 }
 
-void Listener::on_accepted(EventLoop& target) {
-    Connection::Socket socket = std::move(*pending_);
-    pending_.reset();
+void Listener::accept_ready() {
+    // Several per wake (a reconnect storm arrives at once), but bounded: the accept loop also
+    // serves its own connections.
+    constexpr int kMaxAcceptsPerWake = 64;
+    for (int i = 0; i < kMaxAcceptsPerWake; ++i) {
+        const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            on_accepted(UniqueFd(fd));
+            continue;
+        }
+        const int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK) break;
+        if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;  // that one is gone
+        // EMFILE and friends: back off instead of spinning on a full descriptor table.
+        log::warn("accept failed: {}; retrying in 100 ms", std::generic_category().message(err));
+        retry_timer_.expires_after(std::chrono::milliseconds(100));
+        retry_timer_.async_wait([this](boost::system::error_code e) {
+            if (!e) accept_next();
+        });
+        return;
+    }
+    accept_next();
+}
+
+void Listener::on_accepted(UniqueFd socket) {
+    EventLoop& target = *loops_[next_loop_];
     next_loop_ = (next_loop_ + 1) % loops_.size();
     std::int64_t open = gauge_.open.fetch_add(1, std::memory_order_relaxed) + 1;
     if (gauge_.limit > 0 && open > gauge_.limit) {
         gauge_.open.fetch_sub(1, std::memory_order_relaxed);
         log::warn("connection limit {} reached: refusing a connection", gauge_.limit);
         // Best effort, non-blocking: a fresh socket's send buffer has room for a line.
-        ::send(socket.native_handle(), refusal_.data(), refusal_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-        boost::system::error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
-        socket.close(ignored);
+        ::send(socket.get(), refusal_.data(), refusal_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::shutdown(socket.get(), SHUT_RDWR);
     } else if (&target == &accept_loop_) {
         on_accept_(target, std::move(socket));
     } else {

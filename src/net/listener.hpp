@@ -1,24 +1,26 @@
 // Listener: accepts on one loop and hands each socket to the next loop round-robin, where it
 // stays for life. Over the connection limit, a short refusal is written and the socket closed.
+// Sockets are accepted with accept4() as plain non-blocking descriptors, several per wake:
+// they are watched by their loop's Poller, never registered with Asio's reactor.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "net/connection.hpp"
 #include "net/event_loop.hpp"
+#include "net/unique_fd.hpp"
 
 namespace confab::net {
 
 class Listener {
 public:
     // Runs on the receiving loop with the accepted socket.
-    using OnAccept = std::function<void(EventLoop&, Connection::Socket)>;
+    using OnAccept = std::function<void(EventLoop&, UniqueFd)>;
 
     // Binds and listens now (throws std::system_error on failure: a start-up error).
     Listener(EventLoop& accept_loop, std::vector<EventLoop*> loops,
@@ -32,7 +34,8 @@ public:
 
 private:
     void accept_next();
-    void on_accepted(EventLoop& target);
+    void accept_ready();
+    void on_accepted(UniqueFd socket);
 
     EventLoop& accept_loop_;
     std::vector<EventLoop*> loops_;
@@ -41,7 +44,6 @@ private:
     OnAccept on_accept_;
     ConnectionGauge& gauge_;
     std::string refusal_;
-    std::optional<Connection::Socket> pending_;  // the socket the current accept fills
     std::size_t next_loop_ = 0;
     bool stopped_ = false;
 };

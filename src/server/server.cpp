@@ -4,6 +4,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -89,7 +90,7 @@ void Server::start_listeners() {
     for (auto& s : shards_) loops.push_back(&s->loop());
     net::EventLoop& accept_loop = shards_[0]->loop();
 
-    auto on_http = [this](net::EventLoop& loop, net::Connection::Socket socket) {
+    auto on_http = [this](net::EventLoop& loop, net::UniqueFd socket) {
         auto& ctx = *contexts_[loop.index()];
         auto conn = std::make_shared<net::Connection>(loop, std::move(socket), config_.session.outbox,
                                                       next_connection_id_++, &gauge_);
@@ -100,14 +101,16 @@ void Server::start_listeners() {
     http_listener_ = std::make_unique<net::Listener>(accept_loop, loops, resolve(config_.listen), on_http,
                                                      gauge_, busy_http);
     if (config_.telnet_listen) {
-        auto on_telnet = [this](net::EventLoop& loop, net::Connection::Socket socket) {
+        auto on_telnet = [this](net::EventLoop& loop, net::UniqueFd socket) {
             auto& ctx = *contexts_[loop.index()];
             // Telnet has no ping: let the kernel find half-open peers (~90 s, not 2 hours).
-            boost::system::error_code ec;
-            socket.set_option(asio::socket_base::keep_alive(true), ec);
-            socket.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>(60), ec);
-            socket.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>(10), ec);
-            socket.set_option(asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>(3), ec);
+            const auto set = [fd = socket.get()](int level, int name, int value) {
+                ::setsockopt(fd, level, name, &value, sizeof value);
+            };
+            set(SOL_SOCKET, SO_KEEPALIVE, 1);
+            set(IPPROTO_TCP, TCP_KEEPIDLE, 60);
+            set(IPPROTO_TCP, TCP_KEEPINTVL, 10);
+            set(IPPROTO_TCP, TCP_KEEPCNT, 3);
             auto conn = std::make_shared<net::Connection>(loop, std::move(socket), config_.session.outbox,
                                                           next_connection_id_++, &gauge_);
             conn->start(std::make_unique<session::TelnetSession>(*conn, ctx));
