@@ -45,7 +45,7 @@ BroadcastWire::Kind BroadcastWire::read(std::string_view payload, PayloadHeader&
     }
     switch (v1::type_of(payload)) {
         case v1::Type::Msg: {
-            const auto data = v1::data_string(payload);
+            const auto data = v1::data_string(payload, body_.size());
             return data && read_text_header(*data, h) ? Kind::Message : Kind::Malformed;
         }
         case v1::Type::Joined:

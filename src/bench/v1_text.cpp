@@ -115,11 +115,17 @@ std::optional<bool> bool_field(std::string_view json, std::string_view name) {
     return std::nullopt;
 }
 
-std::optional<std::string_view> data_string(std::string_view json) {
-    // data is the last field: search from the end, past at most the data itself.
+std::optional<std::string_view> data_string(std::string_view json, std::size_t expected_size) {
+    // data is the last field: look where a string of the expected size would start, else
+    // search from the end, past at most the data itself.
     constexpr std::string_view kKey = R"(,"data":")";
     if (!json.ends_with("\"}")) return std::nullopt;
-    const std::size_t at = json.rfind(kKey);
+    std::size_t at = std::string_view::npos;
+    if (expected_size > 0 && json.size() >= expected_size + 2 + kKey.size()) {
+        const std::size_t guess = json.size() - 2 - expected_size - kKey.size();
+        if (json.substr(guess, kKey.size()) == kKey) at = guess;
+    }
+    if (at == std::string_view::npos) at = json.rfind(kKey);
     if (at == std::string_view::npos) return std::nullopt;
     const std::size_t first = at + kKey.size();
     return json.substr(first, json.size() - 2 - first);

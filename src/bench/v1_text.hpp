@@ -39,7 +39,8 @@ std::optional<std::string_view> string_field(std::string_view json, std::string_
 // true / false of `"name":`; nullopt when absent or not a boolean.
 std::optional<bool> bool_field(std::string_view json, std::string_view name);
 // The content of a msg's data when it is a JSON string: between `"data":"` and the final
-// `"}`; nullopt otherwise.
-std::optional<std::string_view> data_string(std::string_view json);
+// `"}`; nullopt otherwise. `expected_size` (the bench knows its payloads) only lets the
+// common case skip the search.
+std::optional<std::string_view> data_string(std::string_view json, std::size_t expected_size = 0);
 
 }  // namespace confab::bench::v1

@@ -69,6 +69,10 @@ TEST(BenchV1Text, DataStringIsTheLastField) {
     EXPECT_EQ(v1::data_string(kMsg), "storm p7");
     EXPECT_FALSE(v1::data_string(R"({"type":"msg","data":{"x":1}})"));
     EXPECT_FALSE(v1::data_string(R"({"type":"msg","data":5})"));
+    // The expected size is a hint: right or wrong, the answer is the same.
+    EXPECT_EQ(v1::data_string(kMsg, 8), "storm p7");
+    EXPECT_EQ(v1::data_string(kMsg, 3), "storm p7");
+    EXPECT_EQ(v1::data_string(kMsg, 500), "storm p7");
 }
 
 TEST(BenchPayload, TextHeaderRoundTrips) {
@@ -89,6 +93,9 @@ TEST(BenchPayload, TextHeaderRejectsShortOrForeignData) {
     PayloadHeader h;
     EXPECT_FALSE(read_text_header("0123", h));
     EXPECT_FALSE(read_text_header(std::string(40, 'z'), h));
+    std::string upper(40, '0');
+    upper[39] = 'A';  // lowercase only: the writer never emits capitals
+    EXPECT_FALSE(read_text_header(upper, h));
 }
 
 }  // namespace
