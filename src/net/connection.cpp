@@ -69,9 +69,9 @@ void Connection::on_poll(std::uint32_t events) {
     }
     if (events & EPOLLOUT) {
         waiting_writable_ = false;
-        update_poll();
-        flush();
+        flush();  // may wait for writability again: then the watch stays as it is
         if (closed_) return;
+        update_poll();
     }
     // Errors and hang-ups surface from recv() with the right errno (or EOF).
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable();
@@ -80,6 +80,8 @@ void Connection::on_poll(std::uint32_t events) {
 void Connection::update_poll() {
     const std::uint32_t events = (read_eof_ ? 0u : std::uint32_t{EPOLLIN}) |
                                  (waiting_writable_ ? std::uint32_t{EPOLLOUT} : 0u);
+    if (events == polled_events_) return;  // a slow consumer's write cycles cost no epoll_ctl
+    polled_events_ = static_cast<std::uint8_t>(events);
     loop_.poller().update(socket_.get(), this, events);
 }
 

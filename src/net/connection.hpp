@@ -115,6 +115,7 @@ private:
     bool closed_ = false;
     bool write_failed_ = false;  // a write failed; the close waits for the end of the turn
     bool in_on_data_ = false;
+    std::uint8_t polled_events_ = EPOLLIN;  // what the Poller watches (EPOLLIN | EPOLLOUT fit)
 };
 
 }  // namespace confab::net
