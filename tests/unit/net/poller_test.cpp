@@ -34,88 +34,78 @@ struct Recorder final : PollTarget {
     }
 };
 
-// Runs what is ready now, one handler at a time and without blocking (the pipes were
-// written before), up to a bound: a level-triggered report that is never consumed would keep
-// io_context::poll() busy forever.
-void run_ready(boost::asio::io_context& io) {
-    for (int i = 0; i < 16; ++i) {
-        io.restart();
-        if (io.poll_one() == 0) return;
-    }
-}
+// A poller on its own io_context, and a pipe whose read end `reader` watches.
+class PollerTest : public testing::Test {
+protected:
+    PollerTest() { EXPECT_TRUE(poller.add(pipe.read_end.get(), &reader)); }
 
-TEST(Poller, ReportsReadableInputToItsTarget) {
+    // Runs what is ready now, one handler at a time and without blocking (the pipes were
+    // written before), up to a bound: a level-triggered report that is never consumed would
+    // keep io_context::poll() busy forever.
+    void run_ready() {
+        for (int i = 0; i < 16; ++i) {
+            io.restart();
+            if (io.poll_one() == 0) return;
+        }
+    }
+
     boost::asio::io_context io;
-    Poller poller(io);
-    Pipe p;
-    Recorder r;
-    ASSERT_TRUE(poller.add(p.read_end.get(), &r));
-    run_ready(io);
-    EXPECT_TRUE(r.events.empty()) << "nothing written yet";
-    p.put();
-    run_ready(io);
-    ASSERT_FALSE(r.events.empty());
-    EXPECT_TRUE(r.events.front() & EPOLLIN);
+    Poller poller{io};
+    Pipe pipe;
+    Recorder reader;
+};
+
+TEST_F(PollerTest, ReportsReadableInputToItsTarget) {
+    run_ready();
+    EXPECT_TRUE(reader.events.empty()) << "nothing written yet";
+    pipe.put();
+    run_ready();
+    ASSERT_FALSE(reader.events.empty());
+    EXPECT_TRUE(reader.events.front() & EPOLLIN);
     EXPECT_EQ(poller.watched(), 1u);
 }
 
-TEST(Poller, ReportsAgainWhileInputIsLeftUnread) {
+TEST_F(PollerTest, ReportsAgainWhileInputIsLeftUnread) {
     // Level-triggered: a connection that stops reading early (fairness) is not forgotten.
-    boost::asio::io_context io;
-    Poller poller(io);
-    Pipe p;
-    Recorder r;
-    ASSERT_TRUE(poller.add(p.read_end.get(), &r));
-    p.put();
-    run_ready(io);
-    const std::size_t first = r.events.size();
+    pipe.put();
+    run_ready();
+    const std::size_t first = reader.events.size();
     ASSERT_GE(first, 1u);
-    run_ready(io);
-    EXPECT_GT(r.events.size(), first);
+    run_ready();
+    EXPECT_GT(reader.events.size(), first);
     char c;
-    ASSERT_EQ(::read(p.read_end.get(), &c, 1), 1);
-    run_ready(io);
-    const std::size_t drained = r.events.size();
-    run_ready(io);
-    EXPECT_EQ(r.events.size(), drained) << "reported after the input was read";
+    ASSERT_EQ(::read(pipe.read_end.get(), &c, 1), 1);
+    run_ready();
+    const std::size_t drained = reader.events.size();
+    run_ready();
+    EXPECT_EQ(reader.events.size(), drained) << "reported after the input was read";
 }
 
-TEST(Poller, UpdateStopsInputReportsAndWatchesOutput) {
-    boost::asio::io_context io;
-    Poller poller(io);
-    Pipe p;
-    Recorder reader, writer;
-    ASSERT_TRUE(poller.add(p.read_end.get(), &reader));
-    ASSERT_TRUE(poller.add(p.write_end.get(), &writer));
-    poller.update(p.read_end.get(), &reader, 0);
-    p.put();
-    run_ready(io);
+TEST_F(PollerTest, UpdateStopsInputReportsAndWatchesOutput) {
+    Recorder writer;
+    ASSERT_TRUE(poller.add(pipe.write_end.get(), &writer));
+    poller.update(pipe.read_end.get(), &reader, 0);
+    pipe.put();
+    run_ready();
     EXPECT_TRUE(reader.events.empty()) << "input reported though not watched";
     EXPECT_TRUE(writer.events.empty()) << "output reported though not watched";
-    poller.update(p.write_end.get(), &writer, EPOLLOUT);
-    run_ready(io);
+    poller.update(pipe.write_end.get(), &writer, EPOLLOUT);
+    run_ready();
     ASSERT_FALSE(writer.events.empty());
     EXPECT_TRUE(writer.events.front() & EPOLLOUT);
 }
 
-TEST(Poller, ReportsHangUpEvenWhenNothingIsWatched) {
-    boost::asio::io_context io;
-    Poller poller(io);
-    Pipe p;
-    Recorder r;
-    ASSERT_TRUE(poller.add(p.read_end.get(), &r));
-    poller.update(p.read_end.get(), &r, 0);
-    p.write_end.reset();
-    run_ready(io);
-    ASSERT_FALSE(r.events.empty());
-    EXPECT_TRUE(r.events.front() & EPOLLHUP);
+TEST_F(PollerTest, ReportsHangUpEvenWhenNothingIsWatched) {
+    poller.update(pipe.read_end.get(), &reader, 0);
+    pipe.write_end.reset();
+    run_ready();
+    ASSERT_FALSE(reader.events.empty());
+    EXPECT_TRUE(reader.events.front() & EPOLLHUP);
 }
 
-TEST(Poller, RemovedTargetGetsNoEventAlreadyFetchedInTheSameBatch) {
+TEST_F(PollerTest, RemovedTargetGetsNoEventAlreadyFetchedInTheSameBatch) {
     // Whichever of the two is dispatched first removes (and frees) the other: the other's
     // event, fetched in the same epoll_wait, must not reach it.
-    boost::asio::io_context io;
-    Poller poller(io);
     Pipe a, b;
     auto ra = std::make_unique<Recorder>();
     auto rb = std::make_unique<Recorder>();
@@ -127,10 +117,10 @@ TEST(Poller, RemovedTargetGetsNoEventAlreadyFetchedInTheSameBatch) {
     a.put();
     b.put();
     // Both are ready before the loop runs, so they arrive in one batch.
-    run_ready(io);
+    run_ready();
     EXPECT_EQ(removed, 1);
     EXPECT_TRUE(!ra || !rb) << "both targets were called";
-    EXPECT_EQ(poller.watched(), 1u);
+    EXPECT_EQ(poller.watched(), 2u);  // the fixture's pipe and the survivor
 }
 
 }  // namespace
