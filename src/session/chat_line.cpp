@@ -32,7 +32,6 @@ ChatLine chat_line_from_plain(std::string_view payload, std::uint64_t conn_id) {
     json parsed = json::parse(payload, nullptr, false);
     if (parsed.is_discarded()) {
         line.data = dump(json(std::string(payload)));
-        line.text = std::string(payload);
         return line;
     }
     if (parsed.is_object()) {
@@ -46,7 +45,6 @@ ChatLine chat_line_from_plain(std::string_view payload, std::uint64_t conn_id) {
             parsed.erase("via");
         }
     }
-    line.text = text_of(parsed);
     line.data = dump(parsed);
     return line;
 }
@@ -58,7 +56,6 @@ ChatLine chat_line_from_telnet(std::string nick, std::string session, std::strin
     line.via = "telnet";
     json data = {{"text", std::string(text)}};
     line.data = dump(data);  // invalid UTF-8 from a terminal becomes U+FFFD
-    line.text = data["text"].get<std::string>();
     return line;
 }
 
@@ -67,8 +64,6 @@ ChatLine chat_line_from_v1(std::string nick, std::string member_id, std::string 
     line.nick = std::move(nick);
     line.session = std::move(member_id);
     line.via = "ws";
-    json parsed = json::parse(data, nullptr, false);
-    if (!parsed.is_discarded()) line.text = text_of(parsed);
     line.data = std::move(data);
     return line;
 }
@@ -88,7 +83,6 @@ std::optional<ChatLine> chat_line_from_stored(std::string_view stored) {
     line.nick = *nick;
     line.session = *session;
     line.via = *via;
-    line.text = text_of(*data);
     line.data = dump(*data);
     return line;
 }
@@ -99,10 +93,16 @@ std::string stored_payload(const ChatLine& line) {
                        dump(json(line.session)), dump(json(line.via)), line.data);
 }
 
+std::optional<std::string> chat_text(const ChatLine& line) {
+    json data = json::parse(line.data, nullptr, false);
+    if (data.is_discarded()) return std::nullopt;
+    return text_of(data);
+}
+
 std::string plain_payload(const ChatLine& line) {
     if (line.verbatim) return *line.verbatim;
-    if (line.text) {
-        json j = {{"nick", line.nick}, {"text", *line.text}};
+    if (auto text = chat_text(line)) {
+        json j = {{"nick", line.nick}, {"text", *text}};
         if (line.via == "telnet") j["via"] = "telnet";
         return dump(j);
     }
@@ -114,7 +114,8 @@ std::string telnet_line(const ChatLine& line) {
     // otherwise), so telnet users see the same thing whichever way it arrived.
     if (line.verbatim) return telnet::render_for_telnet(*line.verbatim, true);
     // render_for_telnet sanitizes (escape sequences, controls, invalid UTF-8) and adds CRLF.
-    json j = {{"nick", line.nick}, {"text", line.text ? *line.text : line.data}};
+    auto text = chat_text(line);
+    json j = {{"nick", line.nick}, {"text", text ? *text : line.data}};
     return telnet::render_for_telnet(dump(j), true);
 }
 

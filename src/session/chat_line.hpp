@@ -16,7 +16,6 @@ struct ChatLine {
     std::string session;
     std::string via;                  // "ws" | "telnet"
     std::string data;                 // compact JSON text: the confab.v1 "data" value
-    std::optional<std::string> text;  // data.text (or data itself) when it is a string
     // Plain-room publishes keep their exact bytes for plain-room receivers (Gorilla semantics).
     std::optional<std::string> verbatim;
 };
@@ -36,6 +35,10 @@ std::optional<ChatLine> chat_line_from_stored(std::string_view stored);
 
 // What the history store keeps: {"nick":..,"session":..,"via":..,"data":..}.
 std::string stored_payload(const ChatLine& line);
+// What a line says in words: data.text when data is {"text": "..."}, or data itself when it
+// is a string. Parsed from data on demand: confab.v1 receivers never need it, so a v1 publish
+// is not parsed for it when only v1 members are listening.
+std::optional<std::string> chat_text(const ChatLine& line);
 // What plain-room members receive: the verbatim bytes, or {"nick":..,"text":..[,"via":"telnet"]},
 // or {"nick":..,"data":..}.
 std::string plain_payload(const ChatLine& line);

@@ -14,7 +14,7 @@ namespace {
 void announce_presence(const SessionContext& ctx, const std::string& room, bool joined,
                        const rooms::MemberInfo& member, std::uint64_t sender) {
     const std::size_t limit = ctx.config.presence_fanout_limit;
-    if (ctx.shard.rooms().member_count(room) <= limit) {
+    if (ctx.shard.rooms().member_count(room) <= limit && presence_has_audience(ctx.build())) {
         ctx.shard.publish_soon(build_presence_message(ctx.build(), room, joined, member, sender),
                                limit);
     }

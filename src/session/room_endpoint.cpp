@@ -13,6 +13,7 @@ RoomEndpoint::RoomEndpoint(net::Connection& conn, const SessionContext& ctx,
     : WsSession(conn, ctx.config, ctx.shard.stats(), deflate),
       ctx_(ctx),
       room_(std::move(room)),
+      plain_seat_(ctx.audience.plain_online, true),
       deflate_seat_(ctx.audience.deflate_online, deflate.has_value()) {}
 
 void RoomEndpoint::on_open() {

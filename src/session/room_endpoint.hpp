@@ -28,6 +28,7 @@ private:
 
     const SessionContext& ctx_;
     std::string room_;
+    AudienceSeat plain_seat_;
     AudienceSeat deflate_seat_;
     bool joined_ = false;
     bool overflowed_ = false;

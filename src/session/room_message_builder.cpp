@@ -31,9 +31,11 @@ std::pair<FrameRef, FrameRef> text_frames(const BuildContext& ctx, std::string_v
     return {std::move(plain), std::move(deflated)};
 }
 
-bool telnet_listening(const BuildContext& ctx) {
-    return ctx.audience.telnet_online.load(std::memory_order_relaxed) > 0;
+bool listening(const std::atomic<int>& online) {
+    return online.load(std::memory_order_relaxed) > 0;
 }
+
+bool telnet_listening(const BuildContext& ctx) { return listening(ctx.audience.telnet_online); }
 
 bool worth_compressing(const BuildContext& ctx, std::string_view payload) {
     return ctx.config.permessage_deflate && payload.size() >= ctx.config.deflate_min_size &&
@@ -48,11 +50,17 @@ rooms::RoomMessagePtr build_chat_message(const BuildContext& ctx, ChatMessageSpe
     m->qos = spec.qos;
     m->seq = spec.seq;
     m->expires_at_ms = spec.expires_at_ms;
-    std::string plain = plain_payload(spec.line);
-    auto [ws_plain, ws_deflated] = text_frames(ctx, plain);
-    m->ws_frame = std::move(ws_plain);
-    m->ws_deflated = std::move(ws_deflated);
-    m->ws_header_size = static_cast<std::uint32_t>(m->ws_frame->size() - plain.size());
+    if (listening(ctx.audience.plain_online)) {
+        std::string plain = plain_payload(spec.line);
+        auto [ws_plain, ws_deflated] = text_frames(ctx, plain);
+        m->ws_frame = std::move(ws_plain);
+        m->ws_deflated = std::move(ws_deflated);
+        m->ws_header_size = static_cast<std::uint32_t>(m->ws_frame->size() - plain.size());
+    }
+    if (telnet_listening(ctx)) m->telnet_line = SharedFrame::copy_of(telnet_line(spec.line));
+    // A v1 member resuming a room relies on every QoS 1 message reaching it live or from
+    // history: that envelope is built even if the counter has not seen the member yet.
+    if (spec.qos == rooms::Qos::Droppable && !listening(ctx.audience.v1_online)) return m;
     std::string envelope = proto::encode_msg(proto::Msg{
         .room = m->room,
         .qos = spec.qos,
@@ -67,7 +75,6 @@ rooms::RoomMessagePtr build_chat_message(const BuildContext& ctx, ChatMessageSpe
     auto [v1_plain, v1_deflated] = text_frames(ctx, envelope);
     m->v1_frame = std::move(v1_plain);
     m->v1_deflated = std::move(v1_deflated);
-    if (telnet_listening(ctx)) m->telnet_line = SharedFrame::copy_of(telnet_line(spec.line));
     return m;
 }
 
@@ -86,6 +93,10 @@ rooms::RoomMessagePtr build_binary_message(const BuildContext& ctx, std::string 
         m->telnet_line = SharedFrame::copy_of(telnet::render_for_telnet(payload, false));
     }
     return m;
+}
+
+bool presence_has_audience(const BuildContext& ctx) {
+    return listening(ctx.audience.v1_online) || telnet_listening(ctx);
 }
 
 rooms::RoomMessagePtr build_presence_message(const BuildContext& ctx, std::string room,

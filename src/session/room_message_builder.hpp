@@ -46,6 +46,8 @@ rooms::RoomMessagePtr build_binary_message(const BuildContext& ctx, std::string 
                                            std::string_view payload, std::uint64_t sender);
 
 // A presence event (QoS 0) for confab.v1 members and telnet users; plain rooms never see it.
+// Not worth building (nor fanning out) while no such receiver is online.
+bool presence_has_audience(const BuildContext& ctx);
 rooms::RoomMessagePtr build_presence_message(const BuildContext& ctx, std::string room,
                                              bool joined, const rooms::MemberInfo& member,
                                              std::uint64_t sender);

@@ -158,7 +158,9 @@ void TelnetSession::deliver(const rooms::RoomMessagePtr& message) {
     if (!line) {
         // Published before this user arrived (the form is rendered only when telnet users are
         // online): render it here, once for this receiver.
-        if (!message->ws_frame) return;  // presence rendered before we came: skip
+        // Without the plain form it is presence, or a message built while nobody in plain
+        // rooms could read it: skip.
+        if (!message->ws_frame) return;
         line = SharedFrame::copy_of(telnet::render_for_telnet(message->payload(), message->is_text));
     }
     if (conn_.send(std::move(line)) == net::PushResult::Overflow) {

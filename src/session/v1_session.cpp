@@ -39,6 +39,7 @@ V1Session::V1Session(net::Connection& conn, const SessionContext& ctx,
                      std::optional<ws::DeflateParams> deflate)
     : WsSession(conn, ctx.config, ctx.shard.stats(), deflate),
       ctx_(ctx),
+      v1_seat_(ctx.audience.v1_online, true),
       deflate_seat_(ctx.audience.deflate_online, deflate.has_value()) {}
 
 void V1Session::send_text(const std::string& json, net::Priority priority) {

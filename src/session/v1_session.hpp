@@ -56,6 +56,7 @@ private:
     void slow_consumer(std::string_view room);
 
     const SessionContext& ctx_;
+    AudienceSeat v1_seat_;
     AudienceSeat deflate_seat_;
     std::string nick_;
     // proto::public_member_id of the hello's session id: the identity shown in from,
