@@ -94,6 +94,8 @@ struct StoreStats {
     std::uint64_t reads = 0;
     std::uint64_t trimmed = 0;      // messages removed by retention
     std::uint64_t queue_depth = 0;  // submitted, not yet completed
+    std::uint64_t cache_bytes = 0;     // SQLite page cache, as of the last request or release
+    std::uint64_t cache_releases = 0;  // idle spells after which the cache was handed back
 };
 
 // Receives completions. Called on the store thread only, one call at a time, in exactly the

@@ -411,6 +411,14 @@ Result<std::pair<std::uint64_t, bool>> SqliteHistory::trim_room(const std::strin
     return std::pair<std::uint64_t, bool>{upto > *first ? removed : 0, upto == target && !more_old};
 }
 
+void SqliteHistory::release_cache() { sqlite3_db_release_memory(db_.handle()); }
+
+std::uint64_t SqliteHistory::cache_bytes() const {
+    int current = 0, highwater = 0;
+    sqlite3_db_status(db_.handle(), SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0);
+    return static_cast<std::uint64_t>(current);
+}
+
 Result<void> SqliteHistory::checkpoint() {
     int rc = sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                        nullptr);

@@ -45,6 +45,11 @@ public:
 
     // Makes every commit so far durable: a WAL checkpoint, which fsyncs (unless sync is Off).
     Result<void> checkpoint();
+    // Drops the page cache's unused pages (outside a transaction: all of them); the next
+    // statements read what they need back from the OS's file cache.
+    void release_cache();
+    // Heap held by the page cache and the connection's other buffers.
+    std::uint64_t cache_bytes() const;
 
 private:
     // A room as the store thread knows it. Invariant: matches the rooms table outside a

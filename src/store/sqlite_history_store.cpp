@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <malloc.h>
 #include <utility>
 #include <vector>
 
@@ -79,6 +80,8 @@ StoreStats SqliteHistoryStore::stats() const {
     s.reads = reads_.load(std::memory_order_relaxed);
     s.trimmed = trimmed_.load(std::memory_order_relaxed);
     s.queue_depth = depth_.load(std::memory_order_relaxed);
+    s.cache_bytes = cache_bytes_.load(std::memory_order_relaxed);
+    s.cache_releases = cache_releases_.load(std::memory_order_relaxed);
     return s;
 }
 
@@ -99,7 +102,9 @@ void SqliteHistoryStore::run() {
             if (queue_.empty() && stopping_) break;
             work.swap(queue_);
         }
+        if (!work.empty()) cache_used_at_ = Clock::now();
         process(work);
+        cache_bytes_.store(history_->cache_bytes(), std::memory_order_relaxed);
         housekeeping();
     }
     // A clean stop leaves nothing unsynced: a last checkpoint (it fsyncs unless sync is Off),
@@ -171,6 +176,10 @@ std::optional<SqliteHistoryStore::Clock::time_point> SqliteHistoryStore::next_ho
         auto trim_at = trim_pass_running_ ? Clock::now() : next_trim_pass_;
         next = next ? std::min(*next, trim_at) : trim_at;
     }
+    if (cache_used_at_ && config_.release_cache_after.count() > 0) {
+        auto release_at = *cache_used_at_ + config_.release_cache_after;
+        next = next ? std::min(*next, release_at) : release_at;
+    }
     return next;
 }
 
@@ -183,6 +192,7 @@ void SqliteHistoryStore::housekeeping() {
         }
         unsynced_since_.reset();
     }
+    release_idle_cache(now);
     if (!history_->retention_enabled()) return;
     if (!trim_pass_running_) {
         if (now < next_trim_pass_) return;
@@ -203,6 +213,18 @@ void SqliteHistoryStore::housekeeping() {
         next_trim_pass_ = now + config_.trim_interval;
         if (pass_removed_ > 0) sink_.on_trimmed(pass_removed_);
     }
+}
+
+void SqliteHistoryStore::release_idle_cache(Clock::time_point now) {
+    if (!cache_used_at_ || config_.release_cache_after.count() <= 0) return;
+    if (now < *cache_used_at_ + config_.release_cache_after) return;
+    history_->release_cache();
+    // SQLite frees page by page; the freed pages sit between live allocations in this
+    // thread's arena, so only a trim gives them back to the OS. Once per idle spell.
+    malloc_trim(0);
+    cache_used_at_.reset();
+    cache_bytes_.store(history_->cache_bytes(), std::memory_order_relaxed);
+    cache_releases_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::int64_t SqliteHistoryStore::now_ms() const {

@@ -55,6 +55,7 @@ private:
     void process(std::deque<Request>& work);
     void append_group(std::deque<Request>& work);
     void housekeeping();
+    void release_idle_cache(Clock::time_point now);
     std::optional<Clock::time_point> next_housekeeping() const;
     std::int64_t now_ms() const;
 
@@ -78,12 +79,16 @@ private:
     std::atomic<std::uint64_t> batched_requests_{0};
     std::atomic<std::uint64_t> reads_{0};
     std::atomic<std::uint64_t> trimmed_{0};
+    std::atomic<std::uint64_t> cache_bytes_{0};
+    std::atomic<std::uint64_t> cache_releases_{0};
 
     // Store thread only.
     std::optional<Clock::time_point> unsynced_since_;  // Batch mode: first commit not yet synced
     Clock::time_point next_trim_pass_;
     bool trim_pass_running_ = false;
     std::uint64_t pass_removed_ = 0;
+    // Requests handled since the cache was last released, and when the last of them was.
+    std::optional<Clock::time_point> cache_used_at_;
 
     std::thread thread_;  // last: starts once everything above is ready
 };

@@ -54,6 +54,11 @@ struct StoreConfig {
     std::chrono::milliseconds trim_interval{1000};
     std::size_t trim_step_messages = 1000;
 
+    // After this long without a request the page cache (up to 64 MiB) is handed back to the
+    // allocator and the OS: a server holding idle connections does not keep the pages of
+    // their joins' presence events. 0 = never.
+    std::chrono::milliseconds release_cache_after{5000};
+
     // How long start-up waits for a database locked by another process before failing.
     std::chrono::milliseconds busy_timeout{5000};
     // Wall clock for age-based retention, in ms since the Unix epoch (the unit of ts_ms).

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store_fixture.hpp"
@@ -359,6 +361,29 @@ TEST_F(SqliteHistoryStoreTest, StatsCountAppendsDuplicatesBatchesAndReads) {
     EXPECT_DOUBLE_EQ(s.average_batch_size, 4.0);
     EXPECT_EQ(s.reads, 1u);
     EXPECT_EQ(s.queue_depth, 0u);
+}
+
+TEST_F(SqliteHistoryStoreTest, IdleStoreHandsItsPageCacheBackAndStillReadsEverything) {
+    config.release_cache_after = std::chrono::milliseconds(100);
+    open();
+    std::vector<AppendRequest> batch;
+    const std::string payload = "\"" + std::string(400, 'x') + "\"";
+    for (std::uint64_t i = 0; i < 2000; ++i) batch.push_back(message("r", i, payload));
+    append_all(std::move(batch));  // about 1 MB of pages touched
+    const auto busy = store->stats();
+    ASSERT_GT(busy.cache_bytes, 500'000u);
+    // Bounded wait for the store thread's idle deadline (not a timing assertion).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (store->stats().cache_releases == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const auto idle = store->stats();
+    ASSERT_EQ(idle.cache_releases, 1u);
+    EXPECT_LT(idle.cache_bytes, busy.cache_bytes / 4);
+    // Read back from the file (one read returns at most max_read_messages).
+    auto r = read(read_after("r", 1000, 2000));
+    EXPECT_EQ(seqs(r), range(1001, 2000));
+    EXPECT_EQ(r.messages.back().payload, payload);
 }
 
 }  // namespace
