@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ make pkg-config
-  libboost1.81-dev libssl-dev zlib1g-dev nlohmann-json3-dev libfmt-dev libcli11-dev libexpected-dev
+  libboost1.81-dev libssl-dev zlib1g-dev nlohmann-json3-dev libsimdjson-dev libfmt-dev libcli11-dev libexpected-dev
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--test" ]]; then

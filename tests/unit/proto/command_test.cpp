@@ -88,7 +88,7 @@ TEST(ProtoParse, PubQos1WithAllFields) {
         parse_as<Pub>(R"({"type":"pub","room":"lobby","data":{"text":"hi", "n": [1, 2.5, null]},)"
                       R"("qos":1,"id":"m 1!~","ref":"p"})");
     EXPECT_EQ(pub.room, "lobby");
-    EXPECT_EQ(pub.data, R"({"n":[1,2.5,null],"text":"hi"})");  // compact
+    EXPECT_EQ(pub.data, R"({"text":"hi","n":[1,2.5,null]})");  // compact, in the order sent
     EXPECT_EQ(pub.qos, rooms::Qos::Guaranteed);
     EXPECT_EQ(pub.id, "m 1!~");
     EXPECT_FALSE(pub.ttl_ms);
@@ -342,6 +342,26 @@ TEST(ProtoParse, PubFieldErrorsNameTheField) {
 
 TEST(ProtoParse, DuplicateKeysKeepTheLastValue) {
     EXPECT_EQ(parse_as<Join>(R"({"type":"join","room":"a","room":"b"})").room, "b");
+    EXPECT_EQ(parse_as<Pub>(R"({"type":"pub","room":"r","qos":0,"data":1,"data":[2]})").data, "[2]");
+}
+
+// Frames up to 16 KiB take simdjson; larger ones, and whatever simdjson refuses, go to
+// nlohmann. Both write data back the same way (only object keys differ: nlohmann sorts them).
+TEST(ProtoParse, PubDataIsTheSameCompactJsonOnBothParsers) {
+    const std::string data = R"([1.5, 1.0, 1e2, -0, 0.1, 1e-7, -0.0, "\u00e9\t", {"k": null}])";
+    const std::string compact = R"([1.5,1.0,100.0,0,0.1,1e-07,-0.0,"é\t",{"k":null}])";
+    const std::string small = R"({"type":"pub","room":"r","qos":0,"data":)" + data + "}";
+    const std::string big = R"({"type":"pub","room":"r","qos":0,"pad":")" +
+                            std::string(20'000, 'p') + R"(","data":)" + data + "}";
+    EXPECT_EQ(parse_as<Pub>(small).data, compact);
+    EXPECT_EQ(parse_as<Pub>(big).data, compact);
+}
+
+TEST(ProtoParse, FramesTheFastParserRefusesAreStillAccepted) {
+    // A byte-order mark, and an integer past 64 bits (nlohmann makes it a double).
+    EXPECT_EQ(parse_as<Pub>("\xEF\xBB\xBF" R"({"type":"pub","room":"r","qos":0,"data":1})").data, "1");
+    EXPECT_EQ(parse_as<Pub>(R"({"type":"pub","room":"r","qos":0,"data":18446744073709551616})").data,
+              "1.8446744073709552e+19");
 }
 
 TEST(ProtoParse, TypeAndRefOfACommand) {
