@@ -41,6 +41,16 @@ void operator delete(void* p, std::size_t) noexcept {
     if (p) g_frees.fetch_add(1, std::memory_order_relaxed);
     std::free(p);
 }
+// The nothrow forms too (simdjson allocates with them): under ASan the default ones would
+// allocate with ASan's operator new, and the delete above would then free() it.
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(size ? size : 1);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+    if (p) g_frees.fetch_add(1, std::memory_order_relaxed);
+    std::free(p);
+}
 
 namespace confab::ws {
 namespace {
