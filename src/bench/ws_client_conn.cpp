@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/ascii.hpp"
 #include "ws/close_code.hpp"
 #include "ws/frame_writer.hpp"
 #include "ws/handshake.hpp"
@@ -27,17 +28,6 @@ std::string errno_text(std::string_view what, int err) {
     return std::string(what) + ": " + std::strerror(err);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return (x | 0x20) == (y | 0x20);
-           });
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 }  // namespace
 
@@ -222,10 +212,10 @@ bool ClientConn::check_handshake_response(std::string_view head, std::string& er
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos) continue;
         const std::string_view name = line.substr(0, colon);
-        const std::string_view value = trim(line.substr(colon + 1));
-        if (iequals(name, "Sec-WebSocket-Accept")) {
+        const std::string_view value = trim_blanks(line.substr(colon + 1));
+        if (iequals_ascii(name, "Sec-WebSocket-Accept")) {
             accepted = value == ws::accept_key(key_);
-        } else if (iequals(name, "Sec-WebSocket-Extensions") && !value.empty()) {
+        } else if (iequals_ascii(name, "Sec-WebSocket-Extensions") && !value.empty()) {
             error = "server chose an extension we did not offer: " + std::string(value);
             return false;  // RFC 6455 §4.1: the client must fail the connection
         }

@@ -5,21 +5,11 @@
 #include <algorithm>
 
 #include "client/ws_client_codec.hpp"
+#include "core/ascii.hpp"
 
 namespace confab::client {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return (x | 0x20) == (y | 0x20);
-           });
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 tl::unexpected<Error> refused(std::string why) {
     return fail(ErrorCode::HandshakeFailed, "WebSocket handshake failed: " + why);
@@ -64,12 +54,12 @@ Result<void> check_upgrade_response(std::string_view head, std::string_view key)
         pos = end + 2;
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos) continue;
-        const std::string_view name = trim(line.substr(0, colon));
-        const std::string_view value = trim(line.substr(colon + 1));
-        if (iequals(name, "upgrade")) upgrade = iequals(value, "websocket");
-        if (iequals(name, "connection")) connection = has_token(value, "upgrade");
-        if (iequals(name, "sec-websocket-accept")) accept_ok = value == accept;
-        if (iequals(name, "sec-websocket-protocol")) protocol = value;
+        const std::string_view name = trim_blanks(line.substr(0, colon));
+        const std::string_view value = trim_blanks(line.substr(colon + 1));
+        if (iequals_ascii(name, "upgrade")) upgrade = iequals_ascii(value, "websocket");
+        if (iequals_ascii(name, "connection")) connection = has_token(value, "upgrade");
+        if (iequals_ascii(name, "sec-websocket-accept")) accept_ok = value == accept;
+        if (iequals_ascii(name, "sec-websocket-protocol")) protocol = value;
     }
     if (!upgrade || !connection) return refused("101 without Upgrade: websocket");
     if (!accept_ok) return refused("wrong Sec-WebSocket-Accept");

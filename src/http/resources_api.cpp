@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 #include "http/api_access.hpp"
 #include "proto/command.hpp"
@@ -68,11 +69,6 @@ std::string etag(std::uint64_t version) {
     return fmt::format("\"v{}\"", version);
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // If-Match / If-None-Match as versions (RFC 9110 §13.1.1, §13.1.2); nullopt when the header
 // is absent or empty. Our entity-tags are "v<version>"; other tags can match nothing and are
@@ -84,12 +80,12 @@ std::optional<store::VersionCondition> parse_condition(const Request& req, bhttp
         if (!list.empty()) list += ',';  // a list may be split over several lines (§5.3)
         list.append(it->value().data(), it->value().size());
     }
-    if (trim(list).empty()) return std::nullopt;
+    if (trim_blanks(list).empty()) return std::nullopt;
     store::VersionCondition condition;
     std::string_view rest = list;
     while (!rest.empty()) {
         const std::size_t comma = rest.find(',');
-        std::string_view tag = trim(rest.substr(0, comma));
+        std::string_view tag = trim_blanks(rest.substr(0, comma));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
         if (tag == "*") {
             condition.any = true;
@@ -114,7 +110,7 @@ std::optional<store::VersionCondition> parse_condition(const Request& req, bhttp
 std::string media_type(const Request& req) {
     auto value = req[bhttp::field::content_type];
     std::string_view type(value.data(), value.size());
-    std::string out(trim(type.substr(0, type.find(';'))));
+    std::string out(trim_blanks(type.substr(0, type.find(';'))));
     std::transform(out.begin(), out.end(), out.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;

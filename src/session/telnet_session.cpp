@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 #include "net/event_loop.hpp"
 #include "rooms/room_name.hpp"
@@ -18,11 +19,6 @@ constexpr std::string_view kHelp =
     "commands: /nick NAME, /join ROOM, /rooms, /who, /help, /quit (or $exit); "
     "any other line is said to the room";
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 }  // namespace
 
 TelnetSession::TelnetSession(net::Connection& conn, const SessionContext& ctx)
@@ -53,14 +49,14 @@ void TelnetSession::on_data(std::span<std::uint8_t> bytes) {
 
 void TelnetSession::on_line(std::string_view raw) {
     if (!conn_.is_open()) return;
-    std::string_view line = trim(raw);
+    std::string_view line = trim_blanks(raw);
     if (line.empty()) return;
     if (line == "$exit") return quit("bye");
     if (line.front() == '/') {
         std::string_view rest = line.substr(1);
         std::size_t space = rest.find(' ');
         std::string_view name = rest.substr(0, space);
-        std::string_view arg = space == std::string_view::npos ? "" : trim(rest.substr(space + 1));
+        std::string_view arg = space == std::string_view::npos ? "" : trim_blanks(rest.substr(space + 1));
         return command(name, arg);
     }
     publish(line);

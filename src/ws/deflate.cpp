@@ -9,6 +9,8 @@
 #include <new>
 #include <vector>
 
+#include "core/ascii.hpp"
+
 namespace confab::ws {
 namespace {
 
@@ -143,11 +145,6 @@ std::string Deflater::deflate(std::string_view message) {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return (x >= 'A' && x <= 'Z' ? x + 32 : x) == (y >= 'A' && y <= 'Z' ? y + 32 : y);
-    });
-}
 
 // RFC 7230 §3.2.6 tchar.
 bool is_tchar(char c) {
@@ -260,21 +257,21 @@ std::optional<DeflateNegotiation> accept_offer(const std::vector<OfferParam>& pa
     bool seen_server_bits = false, seen_client_bits = false;
     bool answer_client_bits = false;
     for (const auto& p : params) {
-        if (iequals(p.name, "server_no_context_takeover")) {
+        if (iequals_ascii(p.name, "server_no_context_takeover")) {
             // Already our policy (see DeflateParams); only its syntax matters here.
             if (seen_server_nct || p.value) return std::nullopt;
             seen_server_nct = true;
-        } else if (iequals(p.name, "client_no_context_takeover")) {
+        } else if (iequals_ascii(p.name, "client_no_context_takeover")) {
             if (seen_client_nct || p.value) return std::nullopt;
             seen_client_nct = true;
             n.params.client_no_context_takeover = true;
-        } else if (iequals(p.name, "server_max_window_bits")) {
+        } else if (iequals_ascii(p.name, "server_max_window_bits")) {
             // §7.1.2.1: the value is mandatory.
             auto bits = p.value ? parse_window_bits(*p.value) : std::nullopt;
             if (seen_server_bits || !bits) return std::nullopt;
             seen_server_bits = true;
             n.params.server_max_window_bits = *bits;
-        } else if (iequals(p.name, "client_max_window_bits")) {
+        } else if (iequals_ascii(p.name, "client_max_window_bits")) {
             // §7.1.2.2: without a value it only says the client could honour a limit; we
             // set none and leave the parameter out of the answer (the client keeps 15).
             if (seen_client_bits) return std::nullopt;
@@ -315,7 +312,7 @@ std::optional<DeflateNegotiation> negotiate_deflate(std::string_view extensions_
             lex.skip_element();
             continue;
         }
-        if (!iequals(name, "permessage-deflate")) continue;
+        if (!iequals_ascii(name, "permessage-deflate")) continue;
         if (auto accepted = accept_offer(params)) return accepted;
     }
     return std::nullopt;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/ascii.hpp"
+
 namespace confab::ws {
 namespace {
 
@@ -17,18 +19,6 @@ bool is_base64_char(char c) {
            c == '/';
 }
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string_view trim_ows(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 UpgradeDecision reject(int status, std::string why) {
     UpgradeDecision d;
@@ -42,7 +32,7 @@ UpgradeDecision reject(int status, std::string why) {
 bool header_has_token(std::string_view header, std::string_view token) {
     while (true) {
         const std::size_t comma = header.find(',');
-        if (iequals(trim_ows(header.substr(0, comma)), token)) return true;
+        if (iequals_ascii(trim_blanks(header.substr(0, comma)), token)) return true;
         if (comma == std::string_view::npos) return false;
         header.remove_prefix(comma + 1);
     }
@@ -85,10 +75,10 @@ UpgradeDecision check_upgrade(const UpgradeRequest& request, bool allow_deflate)
     if (!header_has_token(request.connection, "upgrade")) {
         return reject(400, "missing 'Connection: Upgrade'");
     }
-    if (trim_ows(request.version) != "13") {
+    if (trim_blanks(request.version) != "13") {
         return reject(426, "unsupported Sec-WebSocket-Version; this server speaks 13");
     }
-    const std::string_view key = trim_ows(request.key);
+    const std::string_view key = trim_blanks(request.key);
     if (!is_valid_client_key(key)) {
         return reject(400, "Sec-WebSocket-Key must be base64 of 16 bytes");
     }
