@@ -3,11 +3,9 @@
 // persistence across a reopen, ordering and the queue bound. Real SQLite in a temp dir; every
 // wait has a deadline.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "store/sqlite_resource_store.hpp"
+#include "store_test_support.hpp"
 
 namespace confab::tests {
 namespace {
@@ -27,38 +26,15 @@ using store::ResourceResult;
 using store::ResourceStatus;
 using store::VersionCondition;
 
-constexpr auto kDeadline = std::chrono::seconds(60);  // only reached on failure
-
-class TempDir {
-public:
-    TempDir() {
-        const char* base = std::getenv("TEST_TMPDIR");
-        std::string tmpl = std::string(base ? base : "/tmp") + "/confab_resources_XXXXXX";
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using store::testing::kDeadline;
+using store::testing::TempDir;
 
 // Records every completion; can hold the store thread inside the sink.
-class RecordingSink : public store::ResourceSink {
+class RecordingSink : public store::ResourceSink, public store::testing::SinkGate {
 public:
     void on_completed(std::vector<ResourceResult>&& batch) override {
-        std::unique_lock lock(mu_);
-        if (hold_) {
-            held_ = true;
-            changed_.notify_all();
-            changed_.wait_for(lock, kDeadline, [&] { return !hold_; });
-        }
+        pass();
+        std::lock_guard lock(mu_);
         for (auto& r : batch) results_.push_back(std::move(r));
         changed_.notify_all();
     }
@@ -74,27 +50,11 @@ public:
         std::lock_guard lock(mu_);
         return results_.size();
     }
-    void hold_next() {
-        std::lock_guard lock(mu_);
-        hold_ = true;
-        held_ = false;
-    }
-    bool wait_until_held() {
-        std::unique_lock lock(mu_);
-        return changed_.wait_for(lock, kDeadline, [&] { return held_; });
-    }
-    void release() {
-        std::lock_guard lock(mu_);
-        hold_ = false;
-        changed_.notify_all();
-    }
 
 private:
     std::mutex mu_;
     std::condition_variable changed_;
     std::vector<ResourceResult> results_;
-    bool hold_ = false;
-    bool held_ = false;
 };
 
 VersionCondition versions(std::vector<std::uint64_t> v) {
@@ -183,7 +143,7 @@ protected:
         return out;
     }
 
-    TempDir dir;
+    TempDir dir{"confab_resources_"};
     RecordingSink sink;
     store::ResourceStoreConfig config;
     std::unique_ptr<store::SqliteResourceStore> store;  // last: stopped before the sink goes

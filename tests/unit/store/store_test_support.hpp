@@ -1,5 +1,6 @@
-// Test helpers for the history store: a temporary data dir, and a sink that records every
-// completion and lets a test wait for them (with a deadline) or hold the store thread.
+// Test helpers for the stores: a temporary data dir, a gate that holds a store thread inside
+// its sink, and a history sink that records every completion and lets a test wait for them
+// (with a deadline).
 #pragma once
 
 #include <stdlib.h>
@@ -24,9 +25,9 @@ inline constexpr auto kDeadline = std::chrono::seconds(60);
 
 class TempDir {
 public:
-    TempDir() {
+    explicit TempDir(const std::string& prefix = "confab_store_") {
         const char* base = std::getenv("TEST_TMPDIR");
-        std::string tmpl = std::string(base ? base : "/tmp") + "/confab_store_XXXXXX";
+        std::string tmpl = std::string(base ? base : "/tmp") + "/" + prefix + "XXXXXX";
         if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;
     }
@@ -43,6 +44,43 @@ private:
     std::string path_;
 };
 
+// Lets a test hold a store thread inside its sink, so that requests pile up in the queue. A
+// sink derives from it and calls pass() first in every completion.
+class SinkGate {
+public:
+    // The next completion holds the store thread inside the sink until release().
+    void hold_next() {
+        std::lock_guard lock(gate_mu_);
+        hold_ = true;
+        held_ = false;
+    }
+    bool wait_until_held() {
+        std::unique_lock lock(gate_mu_);
+        return gate_changed_.wait_for(lock, kDeadline, [&] { return held_; });
+    }
+    void release() {
+        std::lock_guard lock(gate_mu_);
+        hold_ = false;
+        gate_changed_.notify_all();
+    }
+
+protected:
+    void pass() {
+        std::unique_lock lock(gate_mu_);
+        if (!hold_) return;
+        held_ = true;
+        gate_changed_.notify_all();
+        // Bounded, so a failing test cannot hang stop() forever.
+        gate_changed_.wait_for(lock, kDeadline, [&] { return !hold_; });
+    }
+
+private:
+    std::mutex gate_mu_;
+    std::condition_variable gate_changed_;
+    bool hold_ = false;
+    bool held_ = false;
+};
+
 // One completion, in the order the sink saw it.
 struct Completion {
     bool is_read = false;
@@ -51,17 +89,17 @@ struct Completion {
     std::uint64_t token() const { return is_read ? read.token : append.token; }
 };
 
-class RecordingSink : public HistorySink {
+class RecordingSink : public HistorySink, public SinkGate {
 public:
     void on_appended(std::vector<AppendResult>&& batch) override {
-        hold_if_asked();
+        pass();
         std::lock_guard lock(mu_);
         batch_sizes_.push_back(batch.size());
         for (auto& r : batch) completions_.push_back(Completion{false, std::move(r), {}});
         changed_.notify_all();
     }
     void on_read(ReadResult&& result) override {
-        hold_if_asked();
+        pass();
         std::lock_guard lock(mu_);
         completions_.push_back(Completion{true, {}, std::move(result)});
         changed_.notify_all();
@@ -98,39 +136,12 @@ public:
         return completions_.size();
     }
 
-    // The next completion holds the store thread inside the sink until release().
-    void hold_next() {
-        std::lock_guard lock(mu_);
-        hold_ = true;
-        held_ = false;
-    }
-    bool wait_until_held() {
-        std::unique_lock lock(mu_);
-        return changed_.wait_for(lock, kDeadline, [&] { return held_; });
-    }
-    void release() {
-        std::lock_guard lock(mu_);
-        hold_ = false;
-        changed_.notify_all();
-    }
-
 private:
-    void hold_if_asked() {
-        std::unique_lock lock(mu_);
-        if (!hold_) return;
-        held_ = true;
-        changed_.notify_all();
-        // Bounded, so a failing test cannot hang stop() forever.
-        changed_.wait_for(lock, kDeadline, [&] { return !hold_; });
-    }
-
     mutable std::mutex mu_;
     std::condition_variable changed_;
     std::vector<Completion> completions_;
     std::vector<std::size_t> batch_sizes_;
     std::uint64_t trimmed_ = 0;
-    bool hold_ = false;
-    bool held_ = false;
 };
 
 inline StoreConfig test_config(const TempDir& dir) {
