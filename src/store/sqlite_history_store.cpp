@@ -218,13 +218,19 @@ void SqliteHistoryStore::housekeeping() {
 void SqliteHistoryStore::release_idle_cache(Clock::time_point now) {
     if (!cache_used_at_ || config_.release_cache_after.count() <= 0) return;
     if (now < *cache_used_at_ + config_.release_cache_after) return;
+    const std::uint64_t before = history_->cache_bytes();
+    const auto started = Clock::now();
     history_->release_cache();
     // SQLite frees page by page; the freed pages sit between live allocations in this
     // thread's arena, so only a trim gives them back to the OS. Once per idle spell.
     malloc_trim(0);
     cache_used_at_.reset();
-    cache_bytes_.store(history_->cache_bytes(), std::memory_order_relaxed);
+    const std::uint64_t after = history_->cache_bytes();
+    cache_bytes_.store(after, std::memory_order_relaxed);
     cache_releases_.fetch_add(1, std::memory_order_relaxed);
+    log::debug("history store: idle, page cache {} -> {} KiB, returned in {} us", before / 1024,
+               after / 1024,
+               std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
 }
 
 std::int64_t SqliteHistoryStore::now_ms() const {
