@@ -302,7 +302,8 @@ Expected<Command> parse_room_only(const json& o) {
     return command;
 }
 
-Expected<Command> parse_pub(const json& o, const Limits& limits, std::optional<std::string>&& data_text) {
+Expected<Command> parse_pub(const json& o, const Limits& limits,
+                            std::optional<std::string>&& data_text) {
     Pub pub;
     auto room = required_string(o, "room", is_valid_room, kRoomRule);
     if (!room) return fail(std::move(room.error()));
@@ -371,7 +372,7 @@ ParseResult parse_command(std::string_view text, const Limits& limits) {
     }
     std::optional<TopLevel> fast = parse_fast(text);
     TopLevel top = fast ? std::move(*fast)
-                        : TopLevel{json::parse(text.begin(), text.end(), nullptr, false), std::nullopt};
+                        : TopLevel{json::parse(text.begin(), text.end(), nullptr, false), {}};
     const json& root = top.root;
     if (root.is_discarded()) return fail(bad_json_impl(text));
     if (!root.is_object()) {

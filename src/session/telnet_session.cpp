@@ -56,7 +56,8 @@ void TelnetSession::on_line(std::string_view raw) {
         std::string_view rest = line.substr(1);
         std::size_t space = rest.find(' ');
         std::string_view name = rest.substr(0, space);
-        std::string_view arg = space == std::string_view::npos ? "" : trim_blanks(rest.substr(space + 1));
+        std::string_view arg =
+            space == std::string_view::npos ? "" : trim_blanks(rest.substr(space + 1));
         return command(name, arg);
     }
     publish(line);
